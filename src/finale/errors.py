@@ -1,0 +1,76 @@
+"""The whole exception tree of finale.
+
+    FinaleError
+     +-- InputError          bad input: exit 2 at the CLI edge
+     |    +-- YamlSyntaxError   a file that is not YAML (file:line)
+     |    +-- ValidationError   invalid Tekton, holding FieldError items
+     |    +-- MissingReferenceError  a referenced Task/Pipeline/Secret not given with -f
+     +-- ReportError         GitLab down or refusing after retries: exit 1
+     +-- ExecutorError       a step could not be started at all
+
+A failed step, task or run is a status, never an exception.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+class FinaleError(Exception):
+    """Base of every error finale reports to a user without a traceback."""
+
+
+class InputError(FinaleError):
+    """The user gave something finale cannot use; the message says what and how to fix it."""
+
+
+class YamlSyntaxError(InputError):
+    """A file is not valid YAML or JSON."""
+
+
+@dataclass(frozen=True, slots=True)
+class FieldError:
+    """One problem at one field path, e.g. `spec.tasks[1].runAfter[0]`."""
+
+    path: str
+    message: str
+    hint: str = ""
+
+    def render(self) -> str:
+        text = f"{self.message}: {self.path}" if self.path else self.message
+        return f"{text}\n  fix: {self.hint}" if self.hint else text
+
+
+class ValidationError(InputError):
+    """Invalid Tekton: every problem at once, each with its field path."""
+
+    def __init__(self, source: str, errors: Iterable[FieldError]) -> None:
+        self.source = source
+        self.errors = tuple(errors)
+        lines = [f"{source}: {e.render()}" for e in self.errors]
+        super().__init__("\n".join(lines) if lines else f"{source}: invalid")
+
+
+class MissingReferenceError(InputError):
+    """A referenced Task, Pipeline, Secret or ConfigMap was not given with -f."""
+
+
+class ReportError(FinaleError):
+    """GitLab was unreachable or refused the commit status."""
+
+
+class ExecutorError(FinaleError):
+    """A step could not be started (not a step failure: those are statuses)."""
+
+
+__all__ = [
+    "ExecutorError",
+    "FieldError",
+    "FinaleError",
+    "InputError",
+    "MissingReferenceError",
+    "ReportError",
+    "ValidationError",
+    "YamlSyntaxError",
+]
