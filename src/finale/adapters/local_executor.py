@@ -1,0 +1,331 @@
+"""Steps as local processes: one thread per TaskRun attempt, one process group per step.
+
+Steps run on this machine, not in their `image`. Workspaces are folders, results are files
+under a per-attempt folder that `$(results.r.path)` points to.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from finale.adapters.secrets import KeyStore
+from finale.core.durations import format_duration, parse_duration
+from finale.core.model import ParamValue
+from finale.core.state import StepState
+from finale.core.steps import StepPlan, TaskContext, plan_steps
+from finale.protocols import AttemptOutcome, AttemptRequest
+
+RESULTS_LIMIT = 4096  # bytes per TaskRun, Tekton's termination-message budget
+LogSink = Callable[[str, str, str], None]  # (taskrun, step, line)
+
+
+@dataclass
+class _Live:
+    cancelled: bool = False
+    process: subprocess.Popen[bytes] | None = None
+
+
+class StepStartError(Exception):
+    """A step that cannot start (missing Secret key, bad command): the TaskRun fails."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+
+
+class LocalExecutor:
+    def __init__(self, workdir: Path, keystore: KeyStore, parallel: int = 16, log: LogSink | None = None) -> None:
+        self.workdir = workdir
+        self.keystore = keystore
+        self.slots = threading.Semaphore(max(1, parallel))
+        self.log = log
+        self.live: dict[str, _Live] = {}
+        self.lock = threading.Lock()
+        self.threads: list[threading.Thread] = []
+
+    def start(self, request: AttemptRequest, done: Callable[[AttemptOutcome], None]) -> None:
+        with self.lock:
+            self.live[request.taskrun.name] = _Live()
+        thread = threading.Thread(target=self._run, args=(request, done), daemon=True)
+        self.threads.append(thread)
+        thread.start()
+
+    def cancel(self, taskrun_name: str) -> None:
+        with self.lock:
+            live = self.live.get(taskrun_name)
+            if live is None:
+                return
+            live.cancelled = True
+            if live.process is not None:
+                _kill(live.process)
+
+    def wait_idle(self, timeout: float = 10.0) -> None:
+        deadline = time.monotonic() + timeout
+        for thread in list(self.threads):
+            thread.join(max(0.0, deadline - time.monotonic()))
+
+    # --- one attempt -----------------------------------------------------------------------
+
+    def _run(self, request: AttemptRequest, done: Callable[[AttemptOutcome], None]) -> None:
+        with self.slots:
+            try:
+                outcome = self._attempt(request)
+            except Exception as exc:  # never lose a TaskRun to an executor bug
+                now = time.time()
+                outcome = AttemptOutcome(
+                    name=request.taskrun.name, succeeded=False, reason="Failed",
+                    message=f"finale could not run this TaskRun: {exc}", start=now, end=now,
+                )
+        done(outcome)
+
+    def _attempt(self, request: AttemptRequest) -> AttemptOutcome:
+        tr = request.taskrun
+        base = self.workdir / tr.name / f"attempt-{request.retry_count}"
+        results_dir, steps_dir, ws_root = base / "results", base / "steps", base / "workspace"
+        for d in (results_dir, steps_dir, ws_root):
+            d.mkdir(parents=True, exist_ok=True)
+        for name, path in request.workspaces.items():
+            if path:
+                Path(path).mkdir(parents=True, exist_ok=True)
+                link = ws_root / name
+                if not link.exists():
+                    link.symlink_to(Path(path).resolve())
+        ctx = TaskContext(
+            taskrun_name=tr.name,
+            namespace=request.namespace,
+            uid=request.run_uid,
+            task_name=tr.task_ref or tr.name,
+            retry_count=request.retry_count,
+            results_dir=str(results_dir),
+            steps_dir=str(steps_dir),
+            workspace_paths={k: str(Path(v).resolve()) if v else "" for k, v in request.workspaces.items()},
+        )
+        start = time.time()
+        deadline = start + tr.timeout if tr.timeout else None
+        plans = plan_steps(tr.task_spec, tr.params, ctx)
+        steps, failure = self._steps(tr.name, plans, ctx, ws_root, base, deadline, tr.timeout or 0.0)
+        end = time.time()
+        results, result_error = _read_results(tr.task_spec, results_dir)
+        live = self.live.get(tr.name)
+        if live is not None and live.cancelled:
+            return AttemptOutcome(name=tr.name, succeeded=False, reason="TaskRunCancelled",
+                                  message=f'TaskRun "{tr.name}" was cancelled', start=start, end=end,
+                                  results=results, steps=steps)
+        if failure is None and result_error is not None:
+            failure = result_error
+        if failure is None:
+            return AttemptOutcome(name=tr.name, succeeded=True, reason="Succeeded",
+                                  message="All Steps have completed executing", start=start, end=end,
+                                  results=results, steps=steps)
+        return AttemptOutcome(name=tr.name, succeeded=False, reason=failure[0], message=failure[1],
+                              start=start, end=end, results=results, steps=steps)
+
+    def _steps(
+        self, tr_name: str, plans: list[StepPlan], ctx: TaskContext, ws_root: Path, base: Path,
+        deadline: float | None, tr_timeout: float,
+    ) -> tuple[tuple[StepState, ...], tuple[str, str] | None]:
+        states: list[StepState] = []
+        failure: tuple[str, str] | None = None
+        for plan in plans:
+            if failure is not None:
+                states.append(StepState(name=plan.name[5:], container=plan.name, termination_reason="Skipped"))
+                continue
+            state, failure = self._one_step(tr_name, plan, ctx, ws_root, base, deadline, tr_timeout)
+            states.append(state)
+        return tuple(states), failure
+
+    def _one_step(
+        self, tr_name: str, plan: StepPlan, ctx: TaskContext, ws_root: Path, base: Path,
+        deadline: float | None, tr_timeout: float,
+    ) -> tuple[StepState, tuple[str, str] | None]:
+        short = plan.name[5:]
+        started = time.time()
+        try:
+            argv, env, cwd = self._prepare(plan, ctx, ws_root, base)
+        except StepStartError as exc:
+            return (StepState(name=short, container=plan.name, termination_reason="Error", started=started,
+                              finished=started), (exc.reason, exc.message))
+        step_limit = parse_duration(plan.timeout) if plan.timeout else None
+        limits = [x for x in (deadline, started + step_limit if step_limit else None) if x is not None]
+        code, why = self._spawn(tr_name, plan.name, argv, env, cwd, min(limits) if limits else None)
+        finished = time.time()
+        exit_dir = Path(ctx.steps_dir) / plan.name
+        exit_dir.mkdir(parents=True, exist_ok=True)
+        (exit_dir / "exitCode").write_text(str(code))
+        state = StepState(name=short, container=plan.name, exit_code=code, started=started, finished=finished,
+                          reason="Completed" if code == 0 else "Error")
+        if why == "cancelled":
+            return replace_reason(state, "Cancelled"), ("TaskRunCancelled", "cancelled")
+        if why == "timeout":
+            if deadline is not None and (step_limit is None or deadline <= started + step_limit):
+                return replace_reason(state, "TimeoutExceeded"), (
+                    "TaskRunTimeout",
+                    f'TaskRun "{tr_name}" failed to finish within "{format_duration(tr_timeout)}"',
+                )
+            return replace_reason(state, "TimeoutExceeded"), (
+                "StepFailed", f'"{plan.name}" exited because the step exceeded the specified timeout limit')
+        if code == 0:
+            return replace_reason(state, "Completed"), None
+        if plan.on_error == "continue":
+            return replace_reason(state, "Continued"), None
+        return replace_reason(state, "Error"), ("StepFailed", f'"{plan.name}" exited with code {code}: Error')
+
+    def _prepare(self, plan: StepPlan, ctx: TaskContext, ws_root: Path, base: Path) -> tuple[list[str], dict[str, str], str]:
+        env = dict(os.environ)
+        for item in plan.env:
+            name = str(item.get("name", ""))
+            if "value" in item:
+                env[name] = str(item.get("value") or "")
+            elif isinstance(item.get("valueFrom"), Mapping):
+                env[name] = self._value_from(name, item["valueFrom"])
+        cwd = _working_dir(plan.working_dir, ws_root, base)
+        if plan.script:
+            script = plan.script.replace("/tekton/results/", ctx.results_dir + "/")
+            path = base / "scripts" / plan.name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if script.startswith("#!"):
+                path.write_text(script)
+                path.chmod(0o755)
+                return [str(path)], env, cwd
+            path.write_text("#!/bin/sh\nset -e\n" + script)
+            path.chmod(0o755)
+            return ["/bin/sh", str(path)], env, cwd
+        argv = list(plan.command) + list(plan.args)
+        if not argv:
+            raise StepStartError("Failed", f'"{plan.name}" has no script or command to run on this machine')
+        return argv, env, cwd
+
+    def _value_from(self, name: str, source: Mapping[str, Any]) -> str:
+        for kind, key in (("Secret", "secretKeyRef"), ("ConfigMap", "configMapKeyRef")):
+            ref = source.get(key)
+            if not isinstance(ref, Mapping):
+                continue
+            data = self.keystore.get(kind, str(ref.get("name", "")))
+            value = None if data is None else data.get(str(ref.get("key", "")))
+            if value is None:
+                if ref.get("optional"):
+                    return ""
+                what = f'{kind.lower()} "{ref.get("name")}"'
+                detail = "not found" if data is None else f'has no key "{ref.get("key")}"'
+                raise StepStartError(
+                    "CreateContainerConfigError",
+                    f"env {name}: {what} {detail} (give it with -f, e.g. a {kind} manifest)",
+                )
+            return value
+        return ""
+
+    def _spawn(self, tr_name: str, step: str, argv: list[str], env: dict[str, str], cwd: str, until: float | None) -> tuple[int, str]:
+        live = self.live.get(tr_name)
+        if live is not None and live.cancelled:
+            return 137, "cancelled"
+        try:
+            proc = subprocess.Popen(argv, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                    stdin=subprocess.DEVNULL, start_new_session=True)
+        except OSError as exc:
+            self._emit(tr_name, step, f"cannot start {argv[0]}: {exc.strerror or exc}")
+            return 127, "error"
+        with self.lock:
+            if live is not None:
+                live.process = proc
+        reader = threading.Thread(target=self._pump, args=(tr_name, step, proc), daemon=True)
+        reader.start()
+        why = "exit"
+        try:
+            proc.wait(timeout=None if until is None else max(0.0, until - time.time()))
+        except subprocess.TimeoutExpired:
+            _kill(proc)
+            proc.wait()
+            why = "timeout"
+        reader.join(2)
+        with self.lock:
+            if live is not None:
+                live.process = None
+        if live is not None and live.cancelled:
+            return proc.returncode if proc.returncode >= 0 else 137, "cancelled"
+        code = proc.returncode
+        return (code if code >= 0 else 128 - code), why
+
+    def _pump(self, tr_name: str, step: str, proc: subprocess.Popen[bytes]) -> None:
+        assert proc.stdout is not None
+        log_path = self.workdir / tr_name / "logs"
+        log_path.mkdir(parents=True, exist_ok=True)
+        with (log_path / f"{step}.log").open("ab") as log:
+            for line in proc.stdout:
+                log.write(line)
+                self._emit(tr_name, step, line.decode("utf-8", "replace").rstrip("\n"))
+
+    def _emit(self, tr_name: str, step: str, line: str) -> None:
+        if self.log is not None:
+            self.log(tr_name, step, line)
+
+
+def replace_reason(state: StepState, termination: str) -> StepState:
+    return replace(state, termination_reason=termination)
+
+
+def _kill(proc: subprocess.Popen[bytes]) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _working_dir(declared: str, ws_root: Path, base: Path) -> str:
+    """`/workspace/...` maps to this attempt's workspace folder; other paths are created."""
+    if not declared or declared == "/workspace":
+        return str(ws_root)
+    if declared.startswith("/workspace/"):
+        target = ws_root / declared[len("/workspace/"):]
+    elif Path(declared).is_absolute() and Path(declared).is_dir():
+        return declared
+    else:
+        target = base / "workdir" / declared.lstrip("/")
+    target.mkdir(parents=True, exist_ok=True)
+    return str(target)
+
+
+def _read_results(task_spec: Mapping[str, Any], results_dir: Path) -> tuple[dict[str, ParamValue], tuple[str, str] | None]:
+    """Declared results whose file exists, verbatim; array/object results must be JSON."""
+    results: dict[str, ParamValue] = {}
+    total = 0
+    for decl in task_spec.get("results") or ():
+        name = str(decl.get("name", ""))
+        path = results_dir / name
+        if not path.is_file():
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        total += len(text.encode())
+        rtype = decl.get("type") or ("object" if decl.get("properties") else "string")
+        if rtype in ("array", "object"):
+            try:
+                value = json.loads(text)
+            except ValueError:
+                return results, ("TaskRunValidationFailed",
+                                 "[User error] Provided results don't match declared results; may be invalid "
+                                 f"JSON or missing result declaration: \"{name}\": task result is expected to "
+                                 f"be \"{rtype}\" type but was initialized to a different type")
+            if rtype == "array" and isinstance(value, list):
+                results[name] = [v if isinstance(v, str) else json.dumps(v) for v in value]
+            elif rtype == "object" and isinstance(value, dict):
+                results[name] = {str(k): v if isinstance(v, str) else json.dumps(v) for k, v in value.items()}
+            else:
+                return results, ("TaskRunValidationFailed",
+                                 "[User error] Provided results don't match declared results; may be invalid "
+                                 f"JSON or missing result declaration: \"{name}\": task result is expected to "
+                                 f"be \"{rtype}\" type but was initialized to a different type")
+        else:
+            results[name] = text
+    if total > RESULTS_LIMIT:
+        return results, ("TaskRunResultLargerThanAllowedLimit",
+                         f"TaskRun results exceeded {RESULTS_LIMIT} bytes (Tekton's termination message limit)")
+    return results, None

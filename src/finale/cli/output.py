@@ -1,0 +1,92 @@
+"""Printing: Tekton objects as YAML/JSON/names, live progress lines, and the summary table."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+import threading
+from collections.abc import Iterable
+from typing import TextIO
+
+from finale.core import tekton_objects
+from finale.core.run_result import RunResult
+from finale.core.state import TaskRunState
+
+
+def mask(text: str, secrets: Iterable[str]) -> str:
+    for secret in secrets:
+        if secret and len(secret) >= 3:
+            text = text.replace(secret, "***")
+    return text
+
+
+def format_objects(result: RunResult, output: str) -> str:
+    if output == "name":
+        return "\n".join(tekton_objects.names(result)) + "\n"
+    data = tekton_objects.as_list(result)
+    if output == "json":
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    from ruamel.yaml import YAML
+
+    yaml = YAML(typ="safe", pure=True)
+    yaml.default_flow_style = False
+    buf = io.StringIO()
+    yaml.dump(data, buf)
+    return buf.getvalue()
+
+
+def format_summary(result: RunResult) -> str:
+    rows = [("TASK", "TASKRUN", "STATUS", "REASON")]
+    order = [t.name for t in result.spec.all_tasks()] if result.spec else list(result.taskruns)
+    for name in order:
+        for tr in result.taskruns.get(name, ()):
+            rows.append((name, tr.name, tr.status, tr.reason))
+        if name in result.skipped:
+            rows.append((name, "-", "Skipped", str(result.skipped[name])))
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows]
+    c = result.condition
+    lines.append("")
+    lines.append(f"PipelineRun {result.run.name}: {c.reason} ({c.status})")
+    lines.append(c.message)
+    return "\n".join(lines) + "\n"
+
+
+class ProgressPrinter:
+    """Step logs as `[task : step] line`, and one line per TaskRun start/end/skip."""
+
+    def __init__(self, stream: TextIO, secrets: Iterable[str] = (), quiet: bool = False) -> None:
+        self.stream = stream
+        self.secrets = list(secrets)
+        self.quiet = quiet
+        self.lock = threading.Lock()
+        self.task_of: dict[str, str] = {}
+
+    def _print(self, text: str) -> None:
+        if self.quiet:
+            return
+        with self.lock:
+            self.stream.write(mask(text, self.secrets) + "\n")
+            self.stream.flush()
+
+    def log_line(self, taskrun: str, step: str, line: str) -> None:
+        task = self.task_of.get(taskrun, taskrun)
+        self._print(f"[{task} : {step.removeprefix('step-')}] {line}")
+
+    def taskrun_started(self, taskrun: TaskRunState) -> None:
+        self.task_of[taskrun.name] = taskrun.pipeline_task
+        self._print(f"--- {taskrun.pipeline_task}: started TaskRun {taskrun.name}")
+
+    def taskrun_finished(self, taskrun: TaskRunState) -> None:
+        self._print(f"--- {taskrun.pipeline_task}: {taskrun.reason}" + (f" ({taskrun.message})" if taskrun.status == "False" else ""))
+
+    def task_skipped(self, name: str, reason: str) -> None:
+        self._print(f"--- {name}: skipped: {reason}")
+
+
+def write(text: str, stream: TextIO | None = None) -> None:
+    (stream or sys.stdout).write(text)
+
+
+__all__ = ["ProgressPrinter", "format_objects", "format_summary", "mask", "write"]

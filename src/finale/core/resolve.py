@@ -1,0 +1,187 @@
+"""Run-level preparation: param values, context, up-front checks (spec §2.1 steps 5-11, §6.5)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from finale.core.model import ParamSpec, ParamValue, PipelineRun, PipelineSpec
+from finale.core.parse import param_spec, pipeline_spec
+from finale.core.variables import Replacements, apply_deep, apply_value, result_refs, value_replacements
+
+_PARAM_REF = re.compile(r"""\$\(params(?:\.([A-Za-z0-9_.-]+?)|\[["']([^"']+)["']\])(?:\[[^\]]*\])?(?:\.[^)]*)?\)""")
+
+
+@dataclass(frozen=True, slots=True)
+class RunFailure:
+    """A terminal failure found before or while scheduling; no finally runs (spec §6.5)."""
+
+    reason: str
+    message: str
+
+
+def _value_type(value: ParamValue) -> str:
+    return "array" if isinstance(value, list) else "object" if isinstance(value, dict) else "string"
+
+
+def _resolve_defaults(specs: tuple[ParamSpec, ...], given: Mapping[str, ParamValue]) -> dict[str, ParamValue] | str:
+    """Values for every declared param; defaults may reference other params (Tekton v1.9+)."""
+    values: dict[str, ParamValue] = {}
+    for spec in specs:
+        if spec.name in given:
+            values[spec.name] = given[spec.name]
+        elif spec.default is not None:
+            values[spec.name] = spec.default
+    for name, value in given.items():
+        values.setdefault(name, value)
+    for _ in range(10):
+        rep = value_replacements("params", values)
+        changed = False
+        for spec in specs:
+            if spec.name in given or spec.default is None:
+                continue
+            new = apply_value(values[spec.name], rep)
+            if new != values[spec.name]:
+                values[spec.name] = new
+                changed = True
+        if not changed:
+            return values
+    return "maximum recursion depth (10) exceeded"
+
+
+def param_values(spec: PipelineSpec, run: PipelineRun) -> dict[str, ParamValue] | RunFailure:
+    ns, pr, p = run.namespace, run.name, run.pipeline_name
+    missing = [s.name for s in spec.params if s.default is None and s.name not in run.params]
+    if missing:
+        return RunFailure(
+            "ParameterMissing",
+            f"[User error] PipelineRun {ns}/{pr} is missing some parameters required by Pipeline "
+            f"{ns}/{p}: pipelineRun missing parameters: [{' '.join(missing)}]",
+        )
+    wrong = [
+        s.name for s in spec.params if s.name in run.params and _value_type(run.params[s.name]) != s.type
+    ]
+    if wrong:
+        return RunFailure(
+            "ParameterTypeMismatch",
+            f"[User error] PipelineRun {ns}/{pr} parameters have mismatching types with Pipeline "
+            f"{ns}/{p}'s parameters: parameters have inconsistent types : [{' '.join(wrong)}]",
+        )
+    values = _resolve_defaults(spec.params, run.params)
+    if isinstance(values, str):
+        return RunFailure(
+            "PipelineValidationFailed",
+            f"[User error] Failed to apply parameters to Pipeline {ns}/{p}: parameter resolution failed: {values}",
+        )
+    missing_keys = {
+        s.name: sorted(set(s.properties) - set(v))
+        for s in spec.params
+        if s.type == "object" and isinstance(v := values.get(s.name), dict) and set(s.properties) - set(v)
+    }
+    if missing_keys:
+        rendered = " ".join(f"{k}:[{' '.join(v)}]" for k, v in sorted(missing_keys.items()))
+        return RunFailure(
+            "ObjectParameterMissKeys",
+            f"[User error] PipelineRun {ns}/{pr} parameters is missing object keys required by Pipeline "
+            f"{ns}/{p}'s parameters: pipelineRun missing object keys for parameters: map[{rendered}]",
+        )
+    return values
+
+
+def context_replacements(run: PipelineRun) -> Replacements:
+    return Replacements(
+        strings={
+            "context.pipelineRun.name": run.name,
+            "context.pipelineRun.namespace": run.namespace,
+            "context.pipelineRun.uid": run.uid,
+            "context.pipeline.name": run.pipeline_name,
+        }
+    )
+
+
+def workspace_bound_replacements(spec: PipelineSpec, bound: set[str]) -> Replacements:
+    return Replacements(
+        strings={f"workspaces.{w.name}.bound": "true" if w.name in bound else "false" for w in spec.workspaces}
+    )
+
+
+def apply_run_values(raw_spec: Mapping[str, Any], values: Mapping[str, ParamValue], run: PipelineRun, bound: set[str]) -> PipelineSpec:
+    """Substitute params, context and `workspaces.w.bound` stage by stage (spec §7.1).
+
+    Pipeline params propagate into embedded taskSpecs, except names the PipelineTask passes
+    itself: the inner scope wins (spec §7.5).
+    """
+    params = value_replacements("params", values)
+    spec = dict(raw_spec)
+    for section in ("tasks", "finally"):
+        tasks = []
+        for task in raw_spec.get(section) or ():
+            if not isinstance(task, Mapping):
+                continue
+            own = {p.get("name") for p in task.get("params") or () if isinstance(p, Mapping)}
+            inner = value_replacements("params", {k: v for k, v in values.items() if k not in own})
+            tasks.append({k: apply_deep(v, inner if k == "taskSpec" else params) for k, v in task.items()})
+        if section in raw_spec:
+            spec[section] = tasks
+    staged = pipeline_spec(spec)
+    stages = context_replacements(run).merge(workspace_bound_replacements(staged, bound))
+    return pipeline_spec(apply_deep(spec, stages))
+
+
+def task_param_failure(task_name: str, task_spec: Mapping[str, Any], given: Mapping[str, Any], run: PipelineRun, ref: str | None) -> RunFailure | None:
+    """Task params without default that the PipelineTask does not pass (checked up front)."""
+    specs = [param_spec(p) for p in task_spec.get("params") or () if isinstance(p, Mapping)]
+    missing = [s.name for s in specs if s.default is None and s.name not in given]
+    if not missing:
+        return None
+    return RunFailure(
+        "PipelineValidationFailed",
+        f"[User error] Validation failed for pipelinerun {run.name} with error invalid input params for "
+        f"task {ref or ''}: missing values for these params which have no default values: [{' '.join(missing)}]",
+    )
+
+
+def result_reference_failure(spec: PipelineSpec, task_specs: Mapping[str, Mapping[str, Any]]) -> RunFailure | None:
+    """A consumer naming an unknown task or an undeclared result (InvalidTaskResultReference)."""
+    from finale.core.dag import edge_sources
+
+    names = {t.name for t in spec.tasks}
+    for task in spec.all_tasks():
+        for producer, result in result_refs(edge_sources(task)):
+            prefix = f'invalid result reference in pipeline task "{task.name}": '
+            if producer not in names:
+                return RunFailure("InvalidTaskResultReference", prefix + f'referenced pipeline task "{producer}" does not exist')
+            declared = {str(r.get("name")) for r in task_specs.get(producer, {}).get("results") or ()}
+            if producer in task_specs and result not in declared:
+                return RunFailure(
+                    "InvalidTaskResultReference",
+                    prefix + f'"{result}" is not a named result returned by pipeline task "{producer}"',
+                )
+    return None
+
+
+def workspace_failure(spec: PipelineSpec, run: PipelineRun, bound: set[str]) -> RunFailure | None:
+    for w in spec.workspaces:
+        if not w.optional and w.name not in bound:
+            return RunFailure(
+                "InvalidWorkspaceBindings",
+                f"[User error] PipelineRun {run.namespace}/{run.name} doesn't bind Pipeline "
+                f"{run.namespace}/{run.pipeline_name}'s Workspaces correctly: pipeline requires workspace "
+                f'with name "{w.name}" be provided by pipelinerun',
+            )
+    return None
+
+
+def taskrunspec_failure(spec: PipelineSpec, run: PipelineRun) -> RunFailure | None:
+    names = {t.name for t in spec.all_tasks()}
+    for trs in run.task_run_specs:
+        if trs.get("pipelineTaskName") not in names:
+            return RunFailure(
+                "InvalidTaskRunSpecs",
+                f"[User error] PipelineRun {run.namespace}/{run.name} doesn't define taskRunSpecs correctly: "
+                f"pipelineRun's taskrunSpecs defined wrong taskName: \"{trs.get('pipelineTaskName')}\", "
+                "does not exist in Pipeline",
+            )
+    return None
