@@ -6,6 +6,7 @@ under a per-attempt folder that `$(results.r.path)` points to.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -44,7 +45,9 @@ class StepStartError(Exception):
 
 
 class LocalExecutor:
-    def __init__(self, workdir: Path, keystore: KeyStore, parallel: int = 16, log: LogSink | None = None) -> None:
+    def __init__(
+        self, workdir: Path, keystore: KeyStore, parallel: int = 16, log: LogSink | None = None
+    ) -> None:
         self.workdir = workdir
         self.keystore = keystore
         self.slots = threading.Semaphore(max(1, parallel))
@@ -83,8 +86,12 @@ class LocalExecutor:
             except Exception as exc:  # never lose a TaskRun to an executor bug
                 now = time.time()
                 outcome = AttemptOutcome(
-                    name=request.taskrun.name, succeeded=False, reason="Failed",
-                    message=f"finale could not run this TaskRun: {exc}", start=now, end=now,
+                    name=request.taskrun.name,
+                    succeeded=False,
+                    reason="Failed",
+                    message=f"finale could not run this TaskRun: {exc}",
+                    start=now,
+                    end=now,
                 )
         done(outcome)
 
@@ -108,62 +115,118 @@ class LocalExecutor:
             retry_count=request.retry_count,
             results_dir=str(results_dir),
             steps_dir=str(steps_dir),
-            workspace_paths={k: str(Path(v).resolve()) if v else "" for k, v in request.workspaces.items()},
+            workspace_paths={
+                k: str(Path(v).resolve()) if v else "" for k, v in request.workspaces.items()
+            },
         )
         start = time.time()
         deadline = start + tr.timeout if tr.timeout else None
         plans = plan_steps(tr.task_spec, tr.params, ctx)
-        steps, failure = self._steps(tr.name, plans, ctx, ws_root, base, deadline, tr.timeout or 0.0)
+        steps, failure = self._steps(
+            tr.name, plans, ctx, ws_root, base, deadline, tr.timeout or 0.0
+        )
         end = time.time()
         results, result_error = _read_results(tr.task_spec, results_dir)
         live = self.live.get(tr.name)
         if live is not None and live.cancelled:
-            return AttemptOutcome(name=tr.name, succeeded=False, reason="TaskRunCancelled",
-                                  message=f'TaskRun "{tr.name}" was cancelled', start=start, end=end,
-                                  results=results, steps=steps)
+            return AttemptOutcome(
+                name=tr.name,
+                succeeded=False,
+                reason="TaskRunCancelled",
+                message=f'TaskRun "{tr.name}" was cancelled',
+                start=start,
+                end=end,
+                results=results,
+                steps=steps,
+            )
         if failure is None and result_error is not None:
             failure = result_error
         if failure is None:
-            return AttemptOutcome(name=tr.name, succeeded=True, reason="Succeeded",
-                                  message="All Steps have completed executing", start=start, end=end,
-                                  results=results, steps=steps)
-        return AttemptOutcome(name=tr.name, succeeded=False, reason=failure[0], message=failure[1],
-                              start=start, end=end, results=results, steps=steps)
+            return AttemptOutcome(
+                name=tr.name,
+                succeeded=True,
+                reason="Succeeded",
+                message="All Steps have completed executing",
+                start=start,
+                end=end,
+                results=results,
+                steps=steps,
+            )
+        return AttemptOutcome(
+            name=tr.name,
+            succeeded=False,
+            reason=failure[0],
+            message=failure[1],
+            start=start,
+            end=end,
+            results=results,
+            steps=steps,
+        )
 
     def _steps(
-        self, tr_name: str, plans: list[StepPlan], ctx: TaskContext, ws_root: Path, base: Path,
-        deadline: float | None, tr_timeout: float,
+        self,
+        tr_name: str,
+        plans: list[StepPlan],
+        ctx: TaskContext,
+        ws_root: Path,
+        base: Path,
+        deadline: float | None,
+        tr_timeout: float,
     ) -> tuple[tuple[StepState, ...], tuple[str, str] | None]:
         states: list[StepState] = []
         failure: tuple[str, str] | None = None
         for plan in plans:
             if failure is not None:
-                states.append(StepState(name=plan.name[5:], container=plan.name, termination_reason="Skipped"))
+                states.append(
+                    StepState(name=plan.name[5:], container=plan.name, termination_reason="Skipped")
+                )
                 continue
             state, failure = self._one_step(tr_name, plan, ctx, ws_root, base, deadline, tr_timeout)
             states.append(state)
         return tuple(states), failure
 
     def _one_step(
-        self, tr_name: str, plan: StepPlan, ctx: TaskContext, ws_root: Path, base: Path,
-        deadline: float | None, tr_timeout: float,
+        self,
+        tr_name: str,
+        plan: StepPlan,
+        ctx: TaskContext,
+        ws_root: Path,
+        base: Path,
+        deadline: float | None,
+        tr_timeout: float,
     ) -> tuple[StepState, tuple[str, str] | None]:
         short = plan.name[5:]
         started = time.time()
         try:
             argv, env, cwd = self._prepare(plan, ctx, ws_root, base)
         except StepStartError as exc:
-            return (StepState(name=short, container=plan.name, termination_reason="Error", started=started,
-                              finished=started), (exc.reason, exc.message))
+            return (
+                StepState(
+                    name=short,
+                    container=plan.name,
+                    termination_reason="Error",
+                    started=started,
+                    finished=started,
+                ),
+                (exc.reason, exc.message),
+            )
         step_limit = parse_duration(plan.timeout) if plan.timeout else None
-        limits = [x for x in (deadline, started + step_limit if step_limit else None) if x is not None]
+        limits = [
+            x for x in (deadline, started + step_limit if step_limit else None) if x is not None
+        ]
         code, why = self._spawn(tr_name, plan.name, argv, env, cwd, min(limits) if limits else None)
         finished = time.time()
         exit_dir = Path(ctx.steps_dir) / plan.name
         exit_dir.mkdir(parents=True, exist_ok=True)
         (exit_dir / "exitCode").write_text(str(code))
-        state = StepState(name=short, container=plan.name, exit_code=code, started=started, finished=finished,
-                          reason="Completed" if code == 0 else "Error")
+        state = StepState(
+            name=short,
+            container=plan.name,
+            exit_code=code,
+            started=started,
+            finished=finished,
+            reason="Completed" if code == 0 else "Error",
+        )
         if why == "cancelled":
             return replace_reason(state, "Cancelled"), ("TaskRunCancelled", "cancelled")
         if why == "timeout":
@@ -173,14 +236,21 @@ class LocalExecutor:
                     f'TaskRun "{tr_name}" failed to finish within "{format_duration(tr_timeout)}"',
                 )
             return replace_reason(state, "TimeoutExceeded"), (
-                "StepFailed", f'"{plan.name}" exited because the step exceeded the specified timeout limit')
+                "StepFailed",
+                f'"{plan.name}" exited because the step exceeded the specified timeout limit',
+            )
         if code == 0:
             return replace_reason(state, "Completed"), None
         if plan.on_error == "continue":
             return replace_reason(state, "Continued"), None
-        return replace_reason(state, "Error"), ("StepFailed", f'"{plan.name}" exited with code {code}: Error')
+        return replace_reason(state, "Error"), (
+            "StepFailed",
+            f'"{plan.name}" exited with code {code}: Error',
+        )
 
-    def _prepare(self, plan: StepPlan, ctx: TaskContext, ws_root: Path, base: Path) -> tuple[list[str], dict[str, str], str]:
+    def _prepare(
+        self, plan: StepPlan, ctx: TaskContext, ws_root: Path, base: Path
+    ) -> tuple[list[str], dict[str, str], str]:
         env = dict(os.environ)
         for item in plan.env:
             name = str(item.get("name", ""))
@@ -202,7 +272,9 @@ class LocalExecutor:
             return ["/bin/sh", str(path)], env, cwd
         argv = list(plan.command) + list(plan.args)
         if not argv:
-            raise StepStartError("Failed", f'"{plan.name}" has no script or command to run on this machine')
+            raise StepStartError(
+                "Failed", f'"{plan.name}" has no script or command to run on this machine'
+            )
         return argv, env, cwd
 
     def _value_from(self, name: str, source: Mapping[str, Any]) -> str:
@@ -224,13 +296,28 @@ class LocalExecutor:
             return value
         return ""
 
-    def _spawn(self, tr_name: str, step: str, argv: list[str], env: dict[str, str], cwd: str, until: float | None) -> tuple[int, str]:
+    def _spawn(
+        self,
+        tr_name: str,
+        step: str,
+        argv: list[str],
+        env: dict[str, str],
+        cwd: str,
+        until: float | None,
+    ) -> tuple[int, str]:
         live = self.live.get(tr_name)
         if live is not None and live.cancelled:
             return 137, "cancelled"
         try:
-            proc = subprocess.Popen(argv, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                    stdin=subprocess.DEVNULL, start_new_session=True)
+            proc = subprocess.Popen(
+                argv,
+                env=env,
+                cwd=cwd,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
         except OSError as exc:
             self._emit(tr_name, step, f"cannot start {argv[0]}: {exc.strerror or exc}")
             return 127, "error"
@@ -274,10 +361,8 @@ def replace_reason(state: StepState, termination: str) -> StepState:
 
 
 def _kill(proc: subprocess.Popen[bytes]) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def _working_dir(declared: str, ws_root: Path, base: Path) -> str:
@@ -285,7 +370,7 @@ def _working_dir(declared: str, ws_root: Path, base: Path) -> str:
     if not declared or declared == "/workspace":
         return str(ws_root)
     if declared.startswith("/workspace/"):
-        target = ws_root / declared[len("/workspace/"):]
+        target = ws_root / declared[len("/workspace/") :]
     elif Path(declared).is_absolute() and Path(declared).is_dir():
         return declared
     else:
@@ -294,7 +379,9 @@ def _working_dir(declared: str, ws_root: Path, base: Path) -> str:
     return str(target)
 
 
-def _read_results(task_spec: Mapping[str, Any], results_dir: Path) -> tuple[dict[str, ParamValue], tuple[str, str] | None]:
+def _read_results(
+    task_spec: Mapping[str, Any], results_dir: Path
+) -> tuple[dict[str, ParamValue], tuple[str, str] | None]:
     """Declared results whose file exists, verbatim; array/object results must be JSON."""
     results: dict[str, ParamValue] = {}
     total = 0
@@ -310,22 +397,30 @@ def _read_results(task_spec: Mapping[str, Any], results_dir: Path) -> tuple[dict
             try:
                 value = json.loads(text)
             except ValueError:
-                return results, ("TaskRunValidationFailed",
-                                 "[User error] Provided results don't match declared results; may be invalid "
-                                 f"JSON or missing result declaration: \"{name}\": task result is expected to "
-                                 f"be \"{rtype}\" type but was initialized to a different type")
+                return results, (
+                    "TaskRunValidationFailed",
+                    "[User error] Provided results don't match declared results; may be invalid "
+                    f'JSON or missing result declaration: "{name}": task result is expected to '
+                    f'be "{rtype}" type but was initialized to a different type',
+                )
             if rtype == "array" and isinstance(value, list):
                 results[name] = [v if isinstance(v, str) else json.dumps(v) for v in value]
             elif rtype == "object" and isinstance(value, dict):
-                results[name] = {str(k): v if isinstance(v, str) else json.dumps(v) for k, v in value.items()}
+                results[name] = {
+                    str(k): v if isinstance(v, str) else json.dumps(v) for k, v in value.items()
+                }
             else:
-                return results, ("TaskRunValidationFailed",
-                                 "[User error] Provided results don't match declared results; may be invalid "
-                                 f"JSON or missing result declaration: \"{name}\": task result is expected to "
-                                 f"be \"{rtype}\" type but was initialized to a different type")
+                return results, (
+                    "TaskRunValidationFailed",
+                    "[User error] Provided results don't match declared results; may be invalid "
+                    f'JSON or missing result declaration: "{name}": task result is expected to '
+                    f'be "{rtype}" type but was initialized to a different type',
+                )
         else:
             results[name] = text
     if total > RESULTS_LIMIT:
-        return results, ("TaskRunResultLargerThanAllowedLimit",
-                         f"TaskRun results exceeded {RESULTS_LIMIT} bytes (Tekton's termination message limit)")
+        return results, (
+            "TaskRunResultLargerThanAllowedLimit",
+            f"TaskRun results exceeded {RESULTS_LIMIT} bytes (Tekton's termination message limit)",
+        )
     return results, None

@@ -79,9 +79,11 @@ def read_files(paths: Iterable[str]) -> list[SourceDoc]:
             docs.extend(parse_text(sys.stdin.read(), "<stdin>"))
             continue
         p = Path(path)
-        files = sorted(
-            f for f in p.iterdir() if f.suffix in {".yaml", ".yml", ".json"}
-        ) if p.is_dir() else [p]
+        files = (
+            sorted(f for f in p.iterdir() if f.suffix in {".yaml", ".yml", ".json"})
+            if p.is_dir()
+            else [p]
+        )
         for f in files:
             try:
                 text = f.read_text(encoding="utf-8")

@@ -45,7 +45,10 @@ def format_summary(result: RunResult) -> str:
         if name in result.skipped:
             rows.append((name, "-", "Skipped", str(result.skipped[name])))
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows]
+    lines = [
+        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    ]
     c = result.condition
     lines.append("")
     lines.append(f"PipelineRun {result.run.name}: {c.reason} ({c.status})")
@@ -79,7 +82,10 @@ class ProgressPrinter:
         self._print(f"--- {taskrun.pipeline_task}: started TaskRun {taskrun.name}")
 
     def taskrun_finished(self, taskrun: TaskRunState) -> None:
-        self._print(f"--- {taskrun.pipeline_task}: {taskrun.reason}" + (f" ({taskrun.message})" if taskrun.status == "False" else ""))
+        self._print(
+            f"--- {taskrun.pipeline_task}: {taskrun.reason}"
+            + (f" ({taskrun.message})" if taskrun.status == "False" else "")
+        )
 
     def task_skipped(self, name: str, reason: str) -> None:
         self._print(f"--- {name}: skipped: {reason}")

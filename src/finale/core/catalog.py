@@ -22,7 +22,9 @@ class RunInputs:
     bare_pipeline: bool = False
 
 
-def _named(docs: Sequence[tuple[str, Mapping[str, Any]]], kind: str) -> dict[str, tuple[str, dict[str, Any]]]:
+def _named(
+    docs: Sequence[tuple[str, Mapping[str, Any]]], kind: str
+) -> dict[str, tuple[str, dict[str, Any]]]:
     out: dict[str, tuple[str, dict[str, Any]]] = {}
     for source, doc in docs:
         if doc.get("kind") == kind and doc.get("apiVersion") in TEKTON_API_VERSIONS:
@@ -32,7 +34,11 @@ def _named(docs: Sequence[tuple[str, Mapping[str, Any]]], kind: str) -> dict[str
 
 
 def _pick_run(docs: Sequence[tuple[str, Mapping[str, Any]]]) -> tuple[str, dict[str, Any], bool]:
-    runs = [(s, d) for s, d in docs if d.get("kind") == "PipelineRun" and d.get("apiVersion") in TEKTON_API_VERSIONS]
+    runs = [
+        (s, d)
+        for s, d in docs
+        if d.get("kind") == "PipelineRun" and d.get("apiVersion") in TEKTON_API_VERSIONS
+    ]
     if len(runs) > 1:
         names = ", ".join(f"{s}" for s, _ in runs)
         raise InputError(f"several PipelineRuns given ({names}): give exactly one per `finale run`")
@@ -50,11 +56,15 @@ def _pick_run(docs: Sequence[tuple[str, Mapping[str, Any]]]) -> tuple[str, dict[
         }
         return source, run, True
     if pipelines:
-        raise InputError("several Pipelines and no PipelineRun given: add a PipelineRun naming one of them")
+        raise InputError(
+            "several Pipelines and no PipelineRun given: add a PipelineRun naming one of them"
+        )
     raise InputError("no PipelineRun or Pipeline found in the files given with -f")
 
 
-def assemble(docs: Sequence[tuple[str, Mapping[str, Any]]], cli_params: Mapping[str, str]) -> RunInputs:
+def assemble(
+    docs: Sequence[tuple[str, Mapping[str, Any]]], cli_params: Mapping[str, str]
+) -> RunInputs:
     source, run_doc, bare = _pick_run(docs)
     spec = run_doc.setdefault("spec", {})
     if cli_params:
@@ -67,7 +77,7 @@ def assemble(docs: Sequence[tuple[str, Mapping[str, Any]]], cli_params: Mapping[
         if run.pipeline_ref not in pipelines:
             given = ", ".join(sorted(pipelines)) or "none"
             raise MissingReferenceError(
-                f"{source}: spec.pipelineRef.name: no Pipeline \"{run.pipeline_ref}\" in the files given "
+                f'{source}: spec.pipelineRef.name: no Pipeline "{run.pipeline_ref}" in the files given '
                 f"(Pipelines given: {given}); add its file with -f"
             )
         raw_spec = pipelines[run.pipeline_ref][1].get("spec") or {}
@@ -81,12 +91,17 @@ def assemble(docs: Sequence[tuple[str, Mapping[str, Any]]], cli_params: Mapping[
             if not isinstance(pt, Mapping):
                 continue
             task_specs[str(pt.get("name"))] = _task_spec(pt, tasks, f"{source}: {section}[{i}]")
-    return RunInputs(run=run, source=source, raw_spec=raw_spec, task_specs=task_specs, bare_pipeline=bare)
+    return RunInputs(
+        run=run, source=source, raw_spec=raw_spec, task_specs=task_specs, bare_pipeline=bare
+    )
 
 
-def _task_spec(pt: Mapping[str, Any], tasks: Mapping[str, tuple[str, dict[str, Any]]], where: str) -> Mapping[str, Any]:
-    if isinstance(pt.get("taskSpec"), Mapping):
-        return pt["taskSpec"]
+def _task_spec(
+    pt: Mapping[str, Any], tasks: Mapping[str, tuple[str, dict[str, Any]]], where: str
+) -> Mapping[str, Any]:
+    embedded = pt.get("taskSpec")
+    if isinstance(embedded, Mapping):
+        return embedded
     ref = pt.get("taskRef") or {}
     name = str(ref.get("name", ""))
     if ref.get("resolver") or ref.get("bundle"):
@@ -126,6 +141,6 @@ def _check_cli_params(raw_spec: Mapping[str, Any], cli: Mapping[str, str], sourc
     for name in cli:
         if name not in declared:
             raise InputError(
-                f"-p {name}: the Pipeline run from {source} declares no param \"{name}\" "
+                f'-p {name}: the Pipeline run from {source} declares no param "{name}" '
                 f"(declared: {', '.join(declared) or 'none'}); check the name"
             )

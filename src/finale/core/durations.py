@@ -49,14 +49,14 @@ def parse_duration_ns(text: str) -> int:
         whole, frac = number.group(1), number.group(2)
         if not whole and not frac:
             raise invalid
-        body = body[number.end():]
+        body = body[number.end() :]
         unit_match = _UNIT.match(body)
         unit = unit_match.group(0) if unit_match else ""
         if not unit:
             raise ValueError(f"time: missing unit in duration {_go_quote(text)}")
         if unit not in _UNIT_NS:
             raise ValueError(f"time: unknown unit {_go_quote(unit)} in duration {_go_quote(text)}")
-        body = body[len(unit):]
+        body = body[len(unit) :]
         scale = _UNIT_NS[unit]
         total += int(whole or "0") * scale
         if frac:

@@ -10,7 +10,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from finale.core import when as when_rules
 from finale.core.dag import edge_sources
 from finale.core.model import PipelineSpec, PipelineTask, SpecStatus, Timeouts
 from finale.core.parse import pipeline_task
@@ -81,7 +80,9 @@ class RunFacts:
         return self.is_failure(name) and any(r.cancelled_for_timeout for r in self.runs_of(name))
 
     def is_running(self, name: str) -> bool:
-        return self.is_scheduled(name) and not self.is_successful(name) and not self.is_failure(name)
+        return (
+            self.is_scheduled(name) and not self.is_successful(name) and not self.is_failure(name)
+        )
 
     def is_done(self, name: str) -> bool:
         return (

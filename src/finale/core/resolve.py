@@ -9,9 +9,17 @@ from typing import Any
 
 from finale.core.model import ParamSpec, ParamValue, PipelineRun, PipelineSpec
 from finale.core.parse import param_spec, pipeline_spec
-from finale.core.variables import Replacements, apply_deep, apply_value, result_refs, value_replacements
+from finale.core.variables import (
+    Replacements,
+    apply_deep,
+    apply_value,
+    result_refs,
+    value_replacements,
+)
 
-_PARAM_REF = re.compile(r"""\$\(params(?:\.([A-Za-z0-9_.-]+?)|\[["']([^"']+)["']\])(?:\[[^\]]*\])?(?:\.[^)]*)?\)""")
+_PARAM_REF = re.compile(
+    r"""\$\(params(?:\.([A-Za-z0-9_.-]+?)|\[["']([^"']+)["']\])(?:\[[^\]]*\])?(?:\.[^)]*)?\)"""
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +34,9 @@ def _value_type(value: ParamValue) -> str:
     return "array" if isinstance(value, list) else "object" if isinstance(value, dict) else "string"
 
 
-def _resolve_defaults(specs: tuple[ParamSpec, ...], given: Mapping[str, ParamValue]) -> dict[str, ParamValue] | str:
+def _resolve_defaults(
+    specs: tuple[ParamSpec, ...], given: Mapping[str, ParamValue]
+) -> dict[str, ParamValue] | str:
     """Values for every declared param; defaults may reference other params (Tekton v1.9+)."""
     values: dict[str, ParamValue] = {}
     for spec in specs:
@@ -61,7 +71,9 @@ def param_values(spec: PipelineSpec, run: PipelineRun) -> dict[str, ParamValue] 
             f"{ns}/{p}: pipelineRun missing parameters: [{' '.join(missing)}]",
         )
     wrong = [
-        s.name for s in spec.params if s.name in run.params and _value_type(run.params[s.name]) != s.type
+        s.name
+        for s in spec.params
+        if s.name in run.params and _value_type(run.params[s.name]) != s.type
     ]
     if wrong:
         return RunFailure(
@@ -78,7 +90,9 @@ def param_values(spec: PipelineSpec, run: PipelineRun) -> dict[str, ParamValue] 
     missing_keys = {
         s.name: sorted(set(s.properties) - set(v))
         for s in spec.params
-        if s.type == "object" and isinstance(v := values.get(s.name), dict) and set(s.properties) - set(v)
+        if s.type == "object"
+        and isinstance(v := values.get(s.name), dict)
+        and set(s.properties) - set(v)
     }
     if missing_keys:
         rendered = " ".join(f"{k}:[{' '.join(v)}]" for k, v in sorted(missing_keys.items()))
@@ -103,11 +117,16 @@ def context_replacements(run: PipelineRun) -> Replacements:
 
 def workspace_bound_replacements(spec: PipelineSpec, bound: set[str]) -> Replacements:
     return Replacements(
-        strings={f"workspaces.{w.name}.bound": "true" if w.name in bound else "false" for w in spec.workspaces}
+        strings={
+            f"workspaces.{w.name}.bound": "true" if w.name in bound else "false"
+            for w in spec.workspaces
+        }
     )
 
 
-def apply_run_values(raw_spec: Mapping[str, Any], values: Mapping[str, ParamValue], run: PipelineRun, bound: set[str]) -> PipelineSpec:
+def apply_run_values(
+    raw_spec: Mapping[str, Any], values: Mapping[str, ParamValue], run: PipelineRun, bound: set[str]
+) -> PipelineSpec:
     """Substitute params, context and `workspaces.w.bound` stage by stage (spec §7.1).
 
     Pipeline params propagate into embedded taskSpecs, except names the PipelineTask passes
@@ -122,7 +141,9 @@ def apply_run_values(raw_spec: Mapping[str, Any], values: Mapping[str, ParamValu
                 continue
             own = {p.get("name") for p in task.get("params") or () if isinstance(p, Mapping)}
             inner = value_replacements("params", {k: v for k, v in values.items() if k not in own})
-            tasks.append({k: apply_deep(v, inner if k == "taskSpec" else params) for k, v in task.items()})
+            tasks.append(
+                {k: apply_deep(v, inner if k == "taskSpec" else params) for k, v in task.items()}
+            )
         if section in raw_spec:
             spec[section] = tasks
     staged = pipeline_spec(spec)
@@ -130,7 +151,13 @@ def apply_run_values(raw_spec: Mapping[str, Any], values: Mapping[str, ParamValu
     return pipeline_spec(apply_deep(spec, stages))
 
 
-def task_param_failure(task_name: str, task_spec: Mapping[str, Any], given: Mapping[str, Any], run: PipelineRun, ref: str | None) -> RunFailure | None:
+def task_param_failure(
+    task_name: str,
+    task_spec: Mapping[str, Any],
+    given: Mapping[str, Any],
+    run: PipelineRun,
+    ref: str | None,
+) -> RunFailure | None:
     """Task params without default that the PipelineTask does not pass (checked up front)."""
     specs = [param_spec(p) for p in task_spec.get("params") or () if isinstance(p, Mapping)]
     missing = [s.name for s in specs if s.default is None and s.name not in given]
@@ -143,7 +170,9 @@ def task_param_failure(task_name: str, task_spec: Mapping[str, Any], given: Mapp
     )
 
 
-def result_reference_failure(spec: PipelineSpec, task_specs: Mapping[str, Mapping[str, Any]]) -> RunFailure | None:
+def result_reference_failure(
+    spec: PipelineSpec, task_specs: Mapping[str, Mapping[str, Any]]
+) -> RunFailure | None:
     """A consumer naming an unknown task or an undeclared result (InvalidTaskResultReference)."""
     from finale.core.dag import edge_sources
 
@@ -152,12 +181,18 @@ def result_reference_failure(spec: PipelineSpec, task_specs: Mapping[str, Mappin
         for producer, result in result_refs(edge_sources(task)):
             prefix = f'invalid result reference in pipeline task "{task.name}": '
             if producer not in names:
-                return RunFailure("InvalidTaskResultReference", prefix + f'referenced pipeline task "{producer}" does not exist')
-            declared = {str(r.get("name")) for r in task_specs.get(producer, {}).get("results") or ()}
+                return RunFailure(
+                    "InvalidTaskResultReference",
+                    prefix + f'referenced pipeline task "{producer}" does not exist',
+                )
+            declared = {
+                str(r.get("name")) for r in task_specs.get(producer, {}).get("results") or ()
+            }
             if producer in task_specs and result not in declared:
                 return RunFailure(
                     "InvalidTaskResultReference",
-                    prefix + f'"{result}" is not a named result returned by pipeline task "{producer}"',
+                    prefix
+                    + f'"{result}" is not a named result returned by pipeline task "{producer}"',
                 )
     return None
 
@@ -181,7 +216,7 @@ def taskrunspec_failure(spec: PipelineSpec, run: PipelineRun) -> RunFailure | No
             return RunFailure(
                 "InvalidTaskRunSpecs",
                 f"[User error] PipelineRun {run.namespace}/{run.name} doesn't define taskRunSpecs correctly: "
-                f"pipelineRun's taskrunSpecs defined wrong taskName: \"{trs.get('pipelineTaskName')}\", "
+                f'pipelineRun\'s taskrunSpecs defined wrong taskName: "{trs.get("pipelineTaskName")}", '
                 "does not exist in Pipeline",
             )
     return None

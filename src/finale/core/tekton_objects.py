@@ -54,8 +54,15 @@ def _taskrun_status(tr: TaskRunState) -> dict[str, Any]:
     status["steps"] = [_step(s) for s in tr.steps]
     if tr.results:
         status["results"] = [
-            {"name": k, "type": "array" if isinstance(v, list) else "object" if isinstance(v, dict) else "string",
-             "value": v}
+            {
+                "name": k,
+                "type": "array"
+                if isinstance(v, list)
+                else "object"
+                if isinstance(v, dict)
+                else "string",
+                "value": v,
+            }
             for k, v in tr.results.items()
         ]
     if tr.retries_status:
@@ -77,7 +84,9 @@ def taskrun_object(result: RunResult, tr: TaskRunState) -> dict[str, Any]:
     if tr.task_ref:
         labels["tekton.dev/task"] = tr.task_ref
     spec: dict[str, Any] = {"params": _params(tr.params)}
-    spec["taskRef" if tr.task_ref else "taskSpec"] = {"kind": "Task", "name": tr.task_ref} if tr.task_ref else dict(tr.task_spec)
+    spec["taskRef" if tr.task_ref else "taskSpec"] = (
+        {"kind": "Task", "name": tr.task_ref} if tr.task_ref else dict(tr.task_spec)
+    )
     if tr.timeout is not None:
         from finale.core.durations import format_duration
 
@@ -95,10 +104,23 @@ def taskrun_object(result: RunResult, tr: TaskRunState) -> dict[str, Any]:
     meta: dict[str, Any] = {"name": tr.name, "namespace": run.namespace, "labels": labels}
     if annotations:
         meta["annotations"] = annotations
-    meta["ownerReferences"] = [{"apiVersion": "tekton.dev/v1", "kind": "PipelineRun", "name": run.name,
-                                "uid": run.uid, "controller": True, "blockOwnerDeletion": True}]
-    return {"apiVersion": "tekton.dev/v1", "kind": "TaskRun", "metadata": meta, "spec": spec,
-            "status": _taskrun_status(tr)}
+    meta["ownerReferences"] = [
+        {
+            "apiVersion": "tekton.dev/v1",
+            "kind": "PipelineRun",
+            "name": run.name,
+            "uid": run.uid,
+            "controller": True,
+            "blockOwnerDeletion": True,
+        }
+    ]
+    return {
+        "apiVersion": "tekton.dev/v1",
+        "kind": "TaskRun",
+        "metadata": meta,
+        "spec": spec,
+        "status": _taskrun_status(tr),
+    }
 
 
 def _all_taskruns(result: RunResult) -> list[TaskRunState]:
@@ -119,8 +141,12 @@ def pipelinerun_object(result: RunResult) -> dict[str, Any]:
         status["finallyStartTime"] = timestamp(result.finally_start)
     children = []
     for tr in _all_taskruns(result):
-        child: dict[str, Any] = {"apiVersion": "tekton.dev/v1", "kind": "TaskRun", "name": tr.name,
-                                 "pipelineTaskName": tr.pipeline_task}
+        child: dict[str, Any] = {
+            "apiVersion": "tekton.dev/v1",
+            "kind": "TaskRun",
+            "name": tr.name,
+            "pipelineTaskName": tr.pipeline_task,
+        }
         if tr.when:
             child["whenExpressions"] = [dict(w) for w in tr.when]
         children.append(child)
@@ -148,12 +174,20 @@ def pipelinerun_object(result: RunResult) -> dict[str, Any]:
     spec = dict(run.raw.get("spec") or {})
     if result.spec_status:
         spec["status"] = str(result.spec_status)
-    return {"apiVersion": "tekton.dev/v1", "kind": "PipelineRun", "metadata": meta, "spec": spec, "status": status}
+    return {
+        "apiVersion": "tekton.dev/v1",
+        "kind": "PipelineRun",
+        "metadata": meta,
+        "spec": spec,
+        "status": status,
+    }
 
 
 def as_list(result: RunResult) -> dict[str, Any]:
     """`apiVersion: v1, kind: List` holding the PipelineRun, then its TaskRuns."""
-    items = [pipelinerun_object(result)] + [taskrun_object(result, tr) for tr in _all_taskruns(result)]
+    items = [pipelinerun_object(result)] + [
+        taskrun_object(result, tr) for tr in _all_taskruns(result)
+    ]
     return {"apiVersion": "v1", "kind": "List", "items": items}
 
 

@@ -16,7 +16,9 @@ from finale.core.model import ParamValue
 
 _REF = re.compile(r"\$\(([^()]*)\)")
 # Only the dot form creates DAG edges (spec §2.2).
-RESULT_REF_DOT = re.compile(r"\$\(tasks\.([^.\[\]()\s]+)\.results\.([^.\[\]()\s]+)((?:\[[^\]]*\])?(?:\.[^)]*)?)\)")
+RESULT_REF_DOT = re.compile(
+    r"\$\(tasks\.([^.\[\]()\s]+)\.results\.([^.\[\]()\s]+)((?:\[[^\]]*\])?(?:\.[^)]*)?)\)"
+)
 RESULT_REF_ANY = re.compile(
     r"""\$\(tasks\.([^.\[\]()\s]+)\.results(?:\.([^.\[\]()\s]+)|\[["']([^"']+)["']\])([^)]*)\)"""
 )
@@ -43,7 +45,9 @@ def _spellings(prefix: str, name: str) -> list[str]:
     return [f"{prefix}.{name}", f'{prefix}["{name}"]', f"{prefix}['{name}']"]
 
 
-def value_replacements(prefix: str, values: Mapping[str, ParamValue], *, legacy_array: bool = True) -> Replacements:
+def value_replacements(
+    prefix: str, values: Mapping[str, ParamValue], *, legacy_array: bool = True
+) -> Replacements:
     """Keys for `params` or `tasks.t.results`: `p.n`, `p["n"]`, `p['n']`, `[i]`, `[*]`, `.key`."""
     rep = Replacements()
     for name, value in values.items():

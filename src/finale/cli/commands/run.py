@@ -30,17 +30,67 @@ CANCEL_MODES = ("Cancelled", "CancelledRunFinally", "StoppedRunFinally")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("-f", "--filename", action="append", required=True, metavar="FILE",
-                        help="YAML/JSON with the PipelineRun and the Pipeline/Tasks/Secrets it uses (repeatable; - for stdin)")
-    parser.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE", help="set a Pipeline param")
-    parser.add_argument("-w", "--workspace", action="append", default=[], metavar="NAME=DIR", help="bind a workspace to a folder")
-    parser.add_argument("-o", "--output", choices=("yaml", "json", "name"), help="print the PipelineRun and TaskRuns as a v1 List")
-    parser.add_argument("--timeout", metavar="DURATION", help="set timeouts.pipeline (Go duration, e.g. 10m)")
-    parser.add_argument("--parallel", type=int, default=16, metavar="N", help="TaskRuns running at once (default 16)")
-    parser.add_argument("--cancel-after", metavar="DURATION", help="set spec.status after this long, as kubectl patch would")
-    parser.add_argument("--cancel-mode", choices=CANCEL_MODES, default="CancelledRunFinally", help="the spec.status --cancel-after sets")
-    parser.add_argument("--feature", action="append", default=[], metavar="FLAG", help="turn on a Tekton feature flag, e.g. enable-cel-in-whenexpression")
-    parser.add_argument("--keep", action="store_true", help="keep the run's working folder (logs, results, scripts)")
+    parser.add_argument(
+        "-f",
+        "--filename",
+        action="append",
+        required=True,
+        metavar="FILE",
+        help="YAML/JSON with the PipelineRun and the Pipeline/Tasks/Secrets it uses (repeatable; - for stdin)",
+    )
+    parser.add_argument(
+        "-p",
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="set a Pipeline param",
+    )
+    parser.add_argument(
+        "-w",
+        "--workspace",
+        action="append",
+        default=[],
+        metavar="NAME=DIR",
+        help="bind a workspace to a folder",
+    )
+    parser.add_argument(
+        "-o",
+        "--output",
+        choices=("yaml", "json", "name"),
+        help="print the PipelineRun and TaskRuns as a v1 List",
+    )
+    parser.add_argument(
+        "--timeout", metavar="DURATION", help="set timeouts.pipeline (Go duration, e.g. 10m)"
+    )
+    parser.add_argument(
+        "--parallel",
+        type=int,
+        default=16,
+        metavar="N",
+        help="TaskRuns running at once (default 16)",
+    )
+    parser.add_argument(
+        "--cancel-after",
+        metavar="DURATION",
+        help="set spec.status after this long, as kubectl patch would",
+    )
+    parser.add_argument(
+        "--cancel-mode",
+        choices=CANCEL_MODES,
+        default="CancelledRunFinally",
+        help="the spec.status --cancel-after sets",
+    )
+    parser.add_argument(
+        "--feature",
+        action="append",
+        default=[],
+        metavar="FLAG",
+        help="turn on a Tekton feature flag, e.g. enable-cel-in-whenexpression",
+    )
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the run's working folder (logs, results, scripts)"
+    )
 
 
 def _pairs(values: list[str], flag: str) -> dict[str, str]:
@@ -64,12 +114,16 @@ def _validate(docs: list[SourceDoc], features: frozenset[str]) -> None:
             raise ValidationError(doc.source, errors)
 
 
-def _workspaces(inputs: RunInputs, cli: dict[str, str], workdir: Path, keystore: KeyStore) -> dict[str, str]:
+def _workspaces(
+    inputs: RunInputs, cli: dict[str, str], workdir: Path, keystore: KeyStore
+) -> dict[str, str]:
     """-w binds folders; other bindings (emptyDir, PVC, Secret, ConfigMap) get a fresh folder."""
     declared = [str(w.get("name")) for w in inputs.raw_spec.get("workspaces") or ()]
     for name in cli:
         if name not in declared:
-            raise InputError(f"-w {name}: the Pipeline declares no workspace \"{name}\" (declared: {', '.join(declared) or 'none'})")
+            raise InputError(
+                f'-w {name}: the Pipeline declares no workspace "{name}" (declared: {", ".join(declared) or "none"})'
+            )
     bound: dict[str, str] = {}
     for binding in inputs.run.workspaces:
         name = str(binding.get("name"))
@@ -110,18 +164,32 @@ def main(args: argparse.Namespace) -> int:
         inputs = _with_timeout(inputs, args.timeout)
     cancel_at = None
     if args.cancel_after:
-        cancel_at = (time.time() + _duration(args.cancel_after, "--cancel-after"), SpecStatus(args.cancel_mode))
+        cancel_at = (
+            time.time() + _duration(args.cancel_after, "--cancel-after"),
+            SpecStatus(args.cancel_mode),
+        )
     workdir = Path(tempfile.mkdtemp(prefix="finale-run-"))
     secrets = keystore.secret_values()
-    printer = ProgressPrinter(sys.stderr if args.output else sys.stdout, secrets, quiet=bool(args.output))
+    printer = ProgressPrinter(
+        sys.stderr if args.output else sys.stdout, secrets, quiet=bool(args.output)
+    )
     try:
         run_ws = _workspaces(inputs, _pairs(args.workspace, "-w"), workdir, keystore)
         executor = LocalExecutor(workdir, keystore, parallel=args.parallel, log=printer.log_line)
         control = Control()
         if sys.stdout.isatty() and not args.output:
             print("note: steps run on this machine with its tools, not in their container images")
-        engine = Engine(inputs.run, inputs.raw_spec, inputs.task_specs, run_ws, executor, _Clock(),
-                        control=control, progress=printer, cancel_at=cancel_at)
+        engine = Engine(
+            inputs.run,
+            inputs.raw_spec,
+            inputs.task_specs,
+            run_ws,
+            executor,
+            _Clock(),
+            control=control,
+            progress=printer,
+            cancel_at=cancel_at,
+        )
         with _interrupts(control):
             result = engine.execute()
         executor.wait_idle()
@@ -141,7 +209,9 @@ def _duration(text: str, flag: str) -> float:
     try:
         return parse_duration(text)
     except ValueError:
-        raise InputError(f"{flag} {text}: not a duration (use Go syntax, e.g. 30s, 5m, 1h30m)") from None
+        raise InputError(
+            f"{flag} {text}: not a duration (use Go syntax, e.g. 30s, 5m, 1h30m)"
+        ) from None
 
 
 def _with_timeout(inputs: RunInputs, text: str) -> RunInputs:
@@ -166,7 +236,10 @@ class _interrupts:
     def _handler(self, signum: int, frame: FrameType | None) -> None:
         self.count += 1
         mode = SpecStatus.CANCELLED_RUN_FINALLY if self.count == 1 else SpecStatus.CANCELLED
-        print(f"\ninterrupt: setting spec.status to {mode} (Ctrl-C again to cancel hard)", file=sys.stderr)
+        print(
+            f"\ninterrupt: setting spec.status to {mode} (Ctrl-C again to cancel hard)",
+            file=sys.stderr,
+        )
         self.control.set_status(mode)
 
     def __enter__(self) -> _interrupts:

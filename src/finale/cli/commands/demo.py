@@ -1,0 +1,26 @@
+"""`finale demo`: run the seed pipeline on a good and a broken commit against a local GitLab."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+NAME = "demo"
+HELP = (
+    "run buildpacks-test-pipeline locally on a good and a broken commit of a sample app, "
+    "against a local GitLab emulator, and show the commit statuses GitLab ends up with"
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--plain",
+        action="store_true",
+        help="print plain progress lines even on a terminal",
+    )
+
+
+def main(args: argparse.Namespace) -> int:
+    from finale.demo import run_demo
+
+    return run_demo(sys.stdout, live=False if args.plain else None)

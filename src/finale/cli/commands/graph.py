@@ -1,0 +1,38 @@
+"""`finale graph`: draw a Pipeline's DAG and finally group as Mermaid or Graphviz dot."""
+
+from __future__ import annotations
+
+import argparse
+
+from finale.adapters.yaml_io import read_files
+from finale.cli.error_handler import EXIT_OK
+from finale.core.graph import build_graph, format_dot, format_mermaid, pipeline_spec_of
+from finale.errors import InputError
+
+NAME = "graph"
+HELP = "draw a Pipeline's tasks, finally tasks and when guards (Mermaid or dot)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "-f", "--filename", dest="files", action="append", required=True, metavar="FILE",
+        help="Pipeline or PipelineRun (with pipelineSpec) YAML; '-' reads stdin; repeatable",
+    )
+    parser.add_argument(
+        "--format", choices=("mermaid", "dot"), default="mermaid",
+        help="output format (default: mermaid)",
+    )
+
+
+def main(args: argparse.Namespace) -> int:
+    docs = read_files(args.files)
+    render = format_dot if args.format == "dot" else format_mermaid
+    found = [f for f in (pipeline_spec_of(d.data) for d in docs) if f is not None]
+    if not found:
+        names = ", ".join(args.files)
+        raise InputError(
+            f"{names}: no Pipeline and no PipelineRun with an embedded spec.pipelineSpec to draw"
+            "\n  fix: pass the Pipeline file with -f (a PipelineRun's pipelineRef is not followed)"
+        )
+    print("\n".join(render(build_graph(spec, name)) for name, spec in found), end="")
+    return EXIT_OK
