@@ -79,15 +79,11 @@ class Engine:
         if self.spec_status == SpecStatus.CANCELLED:
             return self._result(None, status.cancelled(self.run.name), None)
         if self.spec_status == SpecStatus.PENDING:
-            cond = status.Condition(
-                "Unknown", "PipelineRunPending", f'PipelineRun "{self.run.name}" is pending'
-            )
+            cond = status.Condition("Unknown", "PipelineRunPending", f'PipelineRun "{self.run.name}" is pending')
             return self._result(None, cond, None)
         prepared = self._prepare()
         if isinstance(prepared, resolve.RunFailure):
-            return self._result(
-                None, status.Condition("False", prepared.reason, prepared.message), None
-            )
+            return self._result(None, status.Condition("False", prepared.reason, prepared.message), None)
         spec, parents = prepared
         return self._loop(spec, parents)
 
@@ -99,22 +95,18 @@ class Engine:
         if isinstance(values, resolve.RunFailure):
             return values
         bound = set(self.run_workspaces)
-        failure = resolve.workspace_failure(
-            declared, self.run, bound
-        ) or resolve.taskrunspec_failure(declared, self.run)
+        failure = resolve.workspace_failure(declared, self.run, bound) or resolve.taskrunspec_failure(
+            declared, self.run
+        )
         if failure:
             return failure
         spec = resolve.apply_run_values(self.raw_spec, values, self.run, bound)
         for task in spec.all_tasks():
             task_spec = self.task_specs.get(task.name, {})
-            given = set(task.params) | {
-                str(p.get("name")) for p in (task.matrix or {}).get("params") or ()
-            }
+            given = set(task.params) | {str(p.get("name")) for p in (task.matrix or {}).get("params") or ()}
             for inc in (task.matrix or {}).get("include") or ():
                 given |= {str(p.get("name")) for p in inc.get("params") or ()}
-            failure = resolve.task_param_failure(
-                task.name, task_spec, dict.fromkeys(given), self.run, task.task_ref
-            )
+            failure = resolve.task_param_failure(task.name, task_spec, dict.fromkeys(given), self.run, task.task_ref)
             if failure:
                 return failure
         failure = resolve.result_reference_failure(spec, self.task_specs)
@@ -231,7 +223,8 @@ class Engine:
         return True
 
     def _start(self, task: PipelineTask) -> None:
-        task_spec = self.task_specs.get(task.name, {})
+        # An embedded taskSpec carries the pipeline-level substitutions; a referenced Task does not.
+        task_spec = task.task_spec if task.task_spec is not None else self.task_specs.get(task.name, {})
         runs = build_taskruns(task, task_spec, self.run)
         now = self.clock.now()
         started = tuple(
@@ -313,11 +306,7 @@ class Engine:
 
     def _wait(self, facts: RunFacts, spec: PipelineSpec) -> None:
         deadline = self._next_deadline(facts)
-        running = any(
-            not tr.finished or tr.reason == "ToBeRetried"
-            for runs in self.taskruns.values()
-            for tr in runs
-        )
+        running = any(not tr.finished or tr.reason == "ToBeRetried" for runs in self.taskruns.values() for tr in runs)
         if deadline is None and not running:
             raise RuntimeError("the engine has nothing to wait for but the run is not finished")
         timeout = None if deadline is None else max(0.0, deadline - self.clock.now()) + 0.001
@@ -357,12 +346,10 @@ class Engine:
                 if tr.name != outcome.name:
                     continue
                 if tr.finished:  # cancelled by us already: keep the step details only
-                    updated = replace(
-                        tr, steps=outcome.steps or tr.steps, results=outcome.results or tr.results
-                    )
+                    updated = replace(tr, steps=outcome.steps or tr.steps, results=outcome.results or tr.results)
                 else:
                     updated = self._apply_outcome(tr, outcome)
-                self.taskruns[name] = (*runs[:i], updated, *runs[i + 1:])
+                self.taskruns[name] = (*runs[:i], updated, *runs[i + 1 :])
                 return
 
     def _apply_outcome(self, tr: TaskRunState, outcome: AttemptOutcome) -> TaskRunState:
@@ -411,9 +398,7 @@ class Engine:
 
     # --- result ----------------------------------------------------------------------------
 
-    def _result(
-        self, spec: PipelineSpec | None, cond: status.Condition, facts: RunFacts | None
-    ) -> RunResult:
+    def _result(self, spec: PipelineSpec | None, cond: status.Condition, facts: RunFacts | None) -> RunResult:
         result = RunResult(
             run=self.run,
             spec=spec,
@@ -432,14 +417,10 @@ class Engine:
                     continue
                 if task.is_finally and facts.skips[name] != SkipReason.WHEN:
                     continue
-                result.skipped_when[name] = tuple(
-                    w.to_dict() for w in facts.resolve(task).task.when
-                )
+                result.skipped_when[name] = tuple(w.to_dict() for w in facts.resolve(task).task.when)
             if cond.done:
                 outcome = pipeline_results(spec, facts, self.run.name)
                 result.results = outcome.results
                 if outcome.failure and cond.status == "True":
-                    result.condition = status.Condition(
-                        "False", "CouldntGetPipelineResult", outcome.failure
-                    )
+                    result.condition = status.Condition("False", "CouldntGetPipelineResult", outcome.failure)
         return result

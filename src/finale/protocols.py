@@ -18,9 +18,7 @@ class AttemptRequest:
     retry_count: int
     namespace: str
     run_uid: str
-    workspaces: Mapping[str, str] = field(
-        default_factory=dict
-    )  # Task workspace -> dir ("" unbound)
+    workspaces: Mapping[str, str] = field(default_factory=dict)  # Task workspace -> dir ("" unbound)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -45,9 +45,7 @@ class StepStartError(Exception):
 
 
 class LocalExecutor:
-    def __init__(
-        self, workdir: Path, keystore: KeyStore, parallel: int = 16, log: LogSink | None = None
-    ) -> None:
+    def __init__(self, workdir: Path, keystore: KeyStore, parallel: int = 16, log: LogSink | None = None) -> None:
         self.workdir = workdir
         self.keystore = keystore
         self.slots = threading.Semaphore(max(1, parallel))
@@ -115,16 +113,12 @@ class LocalExecutor:
             retry_count=request.retry_count,
             results_dir=str(results_dir),
             steps_dir=str(steps_dir),
-            workspace_paths={
-                k: str(Path(v).resolve()) if v else "" for k, v in request.workspaces.items()
-            },
+            workspace_paths={k: str(Path(v).resolve()) if v else "" for k, v in request.workspaces.items()},
         )
         start = time.time()
         deadline = start + tr.timeout if tr.timeout else None
         plans = plan_steps(tr.task_spec, tr.params, ctx)
-        steps, failure = self._steps(
-            tr.name, plans, ctx, ws_root, base, deadline, tr.timeout or 0.0
-        )
+        steps, failure = self._steps(tr.name, plans, ctx, ws_root, base, deadline, tr.timeout or 0.0)
         end = time.time()
         results, result_error = _read_results(tr.task_spec, results_dir)
         live = self.live.get(tr.name)
@@ -177,9 +171,7 @@ class LocalExecutor:
         failure: tuple[str, str] | None = None
         for plan in plans:
             if failure is not None:
-                states.append(
-                    StepState(name=plan.name[5:], container=plan.name, termination_reason="Skipped")
-                )
+                states.append(StepState(name=plan.name[5:], container=plan.name, termination_reason="Skipped"))
                 continue
             state, failure = self._one_step(tr_name, plan, ctx, ws_root, base, deadline, tr_timeout)
             states.append(state)
@@ -211,9 +203,7 @@ class LocalExecutor:
                 (exc.reason, exc.message),
             )
         step_limit = parse_duration(plan.timeout) if plan.timeout else None
-        limits = [
-            x for x in (deadline, started + step_limit if step_limit else None) if x is not None
-        ]
+        limits = [x for x in (deadline, started + step_limit if step_limit else None) if x is not None]
         code, why = self._spawn(tr_name, plan.name, argv, env, cwd, min(limits) if limits else None)
         finished = time.time()
         exit_dir = Path(ctx.steps_dir) / plan.name
@@ -263,18 +253,18 @@ class LocalExecutor:
             script = plan.script.replace("/tekton/results/", ctx.results_dir + "/")
             path = base / "scripts" / plan.name
             path.parent.mkdir(parents=True, exist_ok=True)
+            # Like Tekton's entrypoint: a script without a shebang runs under sh with `set -e`,
+            # and the step's args are passed to the script.
             if script.startswith("#!"):
                 path.write_text(script)
                 path.chmod(0o755)
-                return [str(path)], env, cwd
+                return [str(path), *plan.args], env, cwd
             path.write_text("#!/bin/sh\nset -e\n" + script)
             path.chmod(0o755)
-            return ["/bin/sh", str(path)], env, cwd
+            return ["/bin/sh", str(path), *plan.args], env, cwd
         argv = list(plan.command) + list(plan.args)
         if not argv:
-            raise StepStartError(
-                "Failed", f'"{plan.name}" has no script or command to run on this machine'
-            )
+            raise StepStartError("Failed", f'"{plan.name}" has no script or command to run on this machine')
         return argv, env, cwd
 
     def _value_from(self, name: str, source: Mapping[str, Any]) -> str:
@@ -334,6 +324,8 @@ class LocalExecutor:
             proc.wait()
             why = "timeout"
         reader.join(2)
+        if proc.stdout is not None:
+            proc.stdout.close()
         with self.lock:
             if live is not None:
                 live.process = None
@@ -347,9 +339,12 @@ class LocalExecutor:
         log_path = self.workdir / tr_name / "logs"
         log_path.mkdir(parents=True, exist_ok=True)
         with (log_path / f"{step}.log").open("ab") as log:
-            for line in proc.stdout:
-                log.write(line)
-                self._emit(tr_name, step, line.decode("utf-8", "replace").rstrip("\n"))
+            try:
+                for line in proc.stdout:
+                    log.write(line)
+                    self._emit(tr_name, step, line.decode("utf-8", "replace").rstrip("\n"))
+            except (OSError, ValueError):  # the pipe was closed after a kill
+                return
 
     def _emit(self, tr_name: str, step: str, line: str) -> None:
         if self.log is not None:
@@ -406,9 +401,7 @@ def _read_results(
             if rtype == "array" and isinstance(value, list):
                 results[name] = [v if isinstance(v, str) else json.dumps(v) for v in value]
             elif rtype == "object" and isinstance(value, dict):
-                results[name] = {
-                    str(k): v if isinstance(v, str) else json.dumps(v) for k, v in value.items()
-                }
+                results[name] = {str(k): v if isinstance(v, str) else json.dumps(v) for k, v in value.items()}
             else:
                 return results, (
                     "TaskRunValidationFailed",

@@ -22,9 +22,7 @@ class KeyStore:
 
     def secret_values(self) -> list[str]:
         """Every Secret value, so output can mask them."""
-        return [
-            v for k, d in self.entries.items() if k.startswith("Secret/") for v in d.values() if v
-        ]
+        return [v for k, d in self.entries.items() if k.startswith("Secret/") for v in d.values() if v]
 
 
 def load_keystore(docs: Iterable[tuple[str, Mapping[str, Any]]]) -> KeyStore:

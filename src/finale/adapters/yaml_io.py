@@ -61,8 +61,7 @@ def parse_text(text: str, source: str) -> list[SourceDoc]:
 def _flatten(data: Any, source: str) -> Iterable[SourceDoc]:
     if not isinstance(data, dict):
         raise InputError(
-            f"{source}: expected a Kubernetes object (a mapping with apiVersion and kind), "
-            f"got {type(data).__name__}"
+            f"{source}: expected a Kubernetes object (a mapping with apiVersion and kind), got {type(data).__name__}"
         )
     if data.get("kind") == "List" and isinstance(data.get("items"), list):
         for i, item in enumerate(data["items"]):
@@ -79,11 +78,7 @@ def read_files(paths: Iterable[str]) -> list[SourceDoc]:
             docs.extend(parse_text(sys.stdin.read(), "<stdin>"))
             continue
         p = Path(path)
-        files = (
-            sorted(f for f in p.iterdir() if f.suffix in {".yaml", ".yml", ".json"})
-            if p.is_dir()
-            else [p]
-        )
+        files = sorted(f for f in p.iterdir() if f.suffix in {".yaml", ".yml", ".json"}) if p.is_dir() else [p]
         for f in files:
             try:
                 text = f.read_text(encoding="utf-8")

@@ -45,10 +45,7 @@ def format_summary(result: RunResult) -> str:
         if name in result.skipped:
             rows.append((name, "-", "Skipped", str(result.skipped[name])))
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
-    lines = [
-        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
-        for row in rows
-    ]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows]
     c = result.condition
     lines.append("")
     lines.append(f"PipelineRun {result.run.name}: {c.reason} ({c.status})")

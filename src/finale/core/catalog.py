@@ -22,9 +22,7 @@ class RunInputs:
     bare_pipeline: bool = False
 
 
-def _named(
-    docs: Sequence[tuple[str, Mapping[str, Any]]], kind: str
-) -> dict[str, tuple[str, dict[str, Any]]]:
+def _named(docs: Sequence[tuple[str, Mapping[str, Any]]], kind: str) -> dict[str, tuple[str, dict[str, Any]]]:
     out: dict[str, tuple[str, dict[str, Any]]] = {}
     for source, doc in docs:
         if doc.get("kind") == kind and doc.get("apiVersion") in TEKTON_API_VERSIONS:
@@ -34,11 +32,7 @@ def _named(
 
 
 def _pick_run(docs: Sequence[tuple[str, Mapping[str, Any]]]) -> tuple[str, dict[str, Any], bool]:
-    runs = [
-        (s, d)
-        for s, d in docs
-        if d.get("kind") == "PipelineRun" and d.get("apiVersion") in TEKTON_API_VERSIONS
-    ]
+    runs = [(s, d) for s, d in docs if d.get("kind") == "PipelineRun" and d.get("apiVersion") in TEKTON_API_VERSIONS]
     if len(runs) > 1:
         names = ", ".join(f"{s}" for s, _ in runs)
         raise InputError(f"several PipelineRuns given ({names}): give exactly one per `finale run`")
@@ -56,15 +50,11 @@ def _pick_run(docs: Sequence[tuple[str, Mapping[str, Any]]]) -> tuple[str, dict[
         }
         return source, run, True
     if pipelines:
-        raise InputError(
-            "several Pipelines and no PipelineRun given: add a PipelineRun naming one of them"
-        )
+        raise InputError("several Pipelines and no PipelineRun given: add a PipelineRun naming one of them")
     raise InputError("no PipelineRun or Pipeline found in the files given with -f")
 
 
-def assemble(
-    docs: Sequence[tuple[str, Mapping[str, Any]]], cli_params: Mapping[str, str]
-) -> RunInputs:
+def assemble(docs: Sequence[tuple[str, Mapping[str, Any]]], cli_params: Mapping[str, str]) -> RunInputs:
     source, run_doc, bare = _pick_run(docs)
     spec = run_doc.setdefault("spec", {})
     if cli_params:
@@ -91,14 +81,10 @@ def assemble(
             if not isinstance(pt, Mapping):
                 continue
             task_specs[str(pt.get("name"))] = _task_spec(pt, tasks, f"{source}: {section}[{i}]")
-    return RunInputs(
-        run=run, source=source, raw_spec=raw_spec, task_specs=task_specs, bare_pipeline=bare
-    )
+    return RunInputs(run=run, source=source, raw_spec=raw_spec, task_specs=task_specs, bare_pipeline=bare)
 
 
-def _task_spec(
-    pt: Mapping[str, Any], tasks: Mapping[str, tuple[str, dict[str, Any]]], where: str
-) -> Mapping[str, Any]:
+def _task_spec(pt: Mapping[str, Any], tasks: Mapping[str, tuple[str, dict[str, Any]]], where: str) -> Mapping[str, Any]:
     embedded = pt.get("taskSpec")
     if isinstance(embedded, Mapping):
         return embedded
@@ -112,8 +98,7 @@ def _task_spec(
     if name not in tasks:
         given = ", ".join(sorted(tasks)) or "none"
         raise MissingReferenceError(
-            f'{where}.taskRef.name: no Task "{name}" in the files given (Tasks given: {given}); '
-            "add its file with -f"
+            f'{where}.taskRef.name: no Task "{name}" in the files given (Tasks given: {given}); add its file with -f'
         )
     return tasks[name][1].get("spec") or {}
 

@@ -46,7 +46,7 @@ def find_cycle(parents: Mapping[str, tuple[str, ...]]) -> list[str] | None:
         stack.append(node)
         for p in parents.get(node, ()):
             if state.get(p) == 1:
-                return [*stack[stack.index(p):], p]
+                return [*stack[stack.index(p) :], p]
             if p not in state:
                 found = visit(p)
                 if found:

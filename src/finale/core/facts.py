@@ -42,6 +42,11 @@ class Resolved:
     task: PipelineTask
     missing: tuple[tuple[str, str], ...] = ()
 
+    @property
+    def missing_in_guards(self) -> tuple[tuple[str, str], ...]:
+        refs = result_refs({"params": self.task.raw.get("params"), "when": self.task.raw.get("when")})
+        return tuple(m for m in self.missing if m in refs)
+
 
 @dataclass(frozen=True, kw_only=True)
 class RunFacts:
@@ -80,17 +85,10 @@ class RunFacts:
         return self.is_failure(name) and any(r.cancelled_for_timeout for r in self.runs_of(name))
 
     def is_running(self, name: str) -> bool:
-        return (
-            self.is_scheduled(name) and not self.is_successful(name) and not self.is_failure(name)
-        )
+        return self.is_scheduled(name) and not self.is_successful(name) and not self.is_failure(name)
 
     def is_done(self, name: str) -> bool:
-        return (
-            self.is_successful(name)
-            or self.is_failure(name)
-            or name in self.skips
-            or name in self.validation_failed
-        )
+        return self.is_successful(name) or self.is_failure(name) or name in self.skips or name in self.validation_failed
 
     # --- run-level predicates --------------------------------------------------------------
 
@@ -191,6 +189,8 @@ class RunFacts:
         Status variables are not substituted inside an embedded taskSpec (spec §4.2).
         """
         missing = []
+        # Tekton's skip rule looks at params and when only (hasResultReferences); a missing
+        # result elsewhere (matrix, embedded steps) makes the task fail validation instead.
         for producer, result in result_refs(edge_sources(task)):
             results = self.results_of(producer)
             if results is None or result not in results:

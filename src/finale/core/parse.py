@@ -125,16 +125,8 @@ def pipeline_spec(raw: Mapping[str, Any]) -> PipelineSpec:
             for w in raw.get("workspaces") or ()
             if isinstance(w, Mapping)
         ),
-        tasks=tuple(
-            pipeline_task(t, is_finally=False)
-            for t in raw.get("tasks") or ()
-            if isinstance(t, Mapping)
-        ),
-        finally_=tuple(
-            pipeline_task(t, is_finally=True)
-            for t in raw.get("finally") or ()
-            if isinstance(t, Mapping)
-        ),
+        tasks=tuple(pipeline_task(t, is_finally=False) for t in raw.get("tasks") or () if isinstance(t, Mapping)),
+        finally_=tuple(pipeline_task(t, is_finally=True) for t in raw.get("finally") or () if isinstance(t, Mapping)),
         results=tuple(r for r in raw.get("results") or () if isinstance(r, Mapping)),
         raw=raw,
     )
@@ -189,12 +181,8 @@ def pipeline_run(doc: Mapping[str, Any], *, seed: str = "") -> PipelineRun:
         namespace=str(meta.get("namespace") or "default"),
         uid=str(meta.get("uid") or _uid(name)),
         pipeline_ref=str(ref.get("name")) if isinstance(ref, Mapping) and ref.get("name") else None,
-        pipeline_name=str(ref.get("name"))
-        if isinstance(ref, Mapping) and ref.get("name")
-        else name,
-        pipeline_spec=spec.get("pipelineSpec")
-        if isinstance(spec.get("pipelineSpec"), Mapping)
-        else None,
+        pipeline_name=str(ref.get("name")) if isinstance(ref, Mapping) and ref.get("name") else name,
+        pipeline_spec=spec.get("pipelineSpec") if isinstance(spec.get("pipelineSpec"), Mapping) else None,
         params=_params(spec.get("params")),
         workspaces=tuple(w for w in spec.get("workspaces") or () if isinstance(w, Mapping)),
         timeouts=timeouts(spec),

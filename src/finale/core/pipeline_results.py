@@ -21,9 +21,7 @@ _FINALLY_REF = re.compile(r"\$\(finally\.([^.\[\]()\s]+)\.results\.([^.\[\]()\s]
 
 
 def _finally_refs(value: Any) -> list[tuple[str, str]]:
-    return [
-        (m.group(1), m.group(2)) for text in strings_in(value) for m in _FINALLY_REF.finditer(text)
-    ]
+    return [(m.group(1), m.group(2)) for text in strings_in(value) for m in _FINALLY_REF.finditer(text)]
 
 
 def pipeline_results(spec: PipelineSpec, facts: RunFacts, run_name: str) -> PipelineResults:

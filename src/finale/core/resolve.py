@@ -17,9 +17,7 @@ from finale.core.variables import (
     value_replacements,
 )
 
-_PARAM_REF = re.compile(
-    r"""\$\(params(?:\.([A-Za-z0-9_.-]+?)|\[["']([^"']+)["']\])(?:\[[^\]]*\])?(?:\.[^)]*)?\)"""
-)
+_PARAM_REF = re.compile(r"""\$\(params(?:\.([A-Za-z0-9_.-]+?)|\[["']([^"']+)["']\])(?:\[[^\]]*\])?(?:\.[^)]*)?\)""")
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,9 +32,7 @@ def _value_type(value: ParamValue) -> str:
     return "array" if isinstance(value, list) else "object" if isinstance(value, dict) else "string"
 
 
-def _resolve_defaults(
-    specs: tuple[ParamSpec, ...], given: Mapping[str, ParamValue]
-) -> dict[str, ParamValue] | str:
+def _resolve_defaults(specs: tuple[ParamSpec, ...], given: Mapping[str, ParamValue]) -> dict[str, ParamValue] | str:
     """Values for every declared param; defaults may reference other params (Tekton v1.9+)."""
     values: dict[str, ParamValue] = {}
     for spec in specs:
@@ -46,6 +42,9 @@ def _resolve_defaults(
             values[spec.name] = spec.default
     for name, value in given.items():
         values.setdefault(name, value)
+    cycle = _default_cycle(specs, given)
+    if cycle:
+        return f'circular dependency detected in param "params.{cycle}"'
     for _ in range(10):
         rep = value_replacements("params", values)
         changed = False
@@ -61,6 +60,32 @@ def _resolve_defaults(
     return "maximum recursion depth (10) exceeded"
 
 
+def _default_cycle(specs: tuple[ParamSpec, ...], given: Mapping[str, ParamValue]) -> str | None:
+    """The first param whose default reaches itself through other defaults."""
+    deps: dict[str, set[str]] = {}
+    for spec in specs:
+        if spec.name in given or spec.default is None:
+            continue
+        texts = (
+            spec.default
+            if isinstance(spec.default, list)
+            else (list(spec.default.values()) if isinstance(spec.default, dict) else [spec.default])
+        )
+        deps[spec.name] = {m.group(1) or m.group(2) for t in texts for m in _PARAM_REF.finditer(t)}
+
+    def reaches(start: str, node: str, seen: set[str]) -> bool:
+        for nxt in deps.get(node, ()):
+            if nxt == start:
+                return True
+            if nxt not in seen:
+                seen.add(nxt)
+                if reaches(start, nxt, seen):
+                    return True
+        return False
+
+    return next((name for name in deps if reaches(name, name, set())), None)
+
+
 def param_values(spec: PipelineSpec, run: PipelineRun) -> dict[str, ParamValue] | RunFailure:
     ns, pr, p = run.namespace, run.name, run.pipeline_name
     missing = [s.name for s in spec.params if s.default is None and s.name not in run.params]
@@ -70,11 +95,7 @@ def param_values(spec: PipelineSpec, run: PipelineRun) -> dict[str, ParamValue] 
             f"[User error] PipelineRun {ns}/{pr} is missing some parameters required by Pipeline "
             f"{ns}/{p}: pipelineRun missing parameters: [{' '.join(missing)}]",
         )
-    wrong = [
-        s.name
-        for s in spec.params
-        if s.name in run.params and _value_type(run.params[s.name]) != s.type
-    ]
+    wrong = [s.name for s in spec.params if s.name in run.params and _value_type(run.params[s.name]) != s.type]
     if wrong:
         return RunFailure(
             "ParameterTypeMismatch",
@@ -90,9 +111,7 @@ def param_values(spec: PipelineSpec, run: PipelineRun) -> dict[str, ParamValue] 
     missing_keys = {
         s.name: sorted(set(s.properties) - set(v))
         for s in spec.params
-        if s.type == "object"
-        and isinstance(v := values.get(s.name), dict)
-        and set(s.properties) - set(v)
+        if s.type == "object" and isinstance(v := values.get(s.name), dict) and set(s.properties) - set(v)
     }
     if missing_keys:
         rendered = " ".join(f"{k}:[{' '.join(v)}]" for k, v in sorted(missing_keys.items()))
@@ -117,10 +136,7 @@ def context_replacements(run: PipelineRun) -> Replacements:
 
 def workspace_bound_replacements(spec: PipelineSpec, bound: set[str]) -> Replacements:
     return Replacements(
-        strings={
-            f"workspaces.{w.name}.bound": "true" if w.name in bound else "false"
-            for w in spec.workspaces
-        }
+        strings={f"workspaces.{w.name}.bound": "true" if w.name in bound else "false" for w in spec.workspaces}
     )
 
 
@@ -141,9 +157,7 @@ def apply_run_values(
                 continue
             own = {p.get("name") for p in task.get("params") or () if isinstance(p, Mapping)}
             inner = value_replacements("params", {k: v for k, v in values.items() if k not in own})
-            tasks.append(
-                {k: apply_deep(v, inner if k == "taskSpec" else params) for k, v in task.items()}
-            )
+            tasks.append({k: apply_deep(v, inner if k == "taskSpec" else params) for k, v in task.items()})
         if section in raw_spec:
             spec[section] = tasks
     staged = pipeline_spec(spec)
@@ -170,9 +184,7 @@ def task_param_failure(
     )
 
 
-def result_reference_failure(
-    spec: PipelineSpec, task_specs: Mapping[str, Mapping[str, Any]]
-) -> RunFailure | None:
+def result_reference_failure(spec: PipelineSpec, task_specs: Mapping[str, Mapping[str, Any]]) -> RunFailure | None:
     """A consumer naming an unknown task or an undeclared result (InvalidTaskResultReference)."""
     from finale.core.dag import edge_sources
 
@@ -185,14 +197,11 @@ def result_reference_failure(
                     "InvalidTaskResultReference",
                     prefix + f'referenced pipeline task "{producer}" does not exist',
                 )
-            declared = {
-                str(r.get("name")) for r in task_specs.get(producer, {}).get("results") or ()
-            }
+            declared = {str(r.get("name")) for r in task_specs.get(producer, {}).get("results") or ()}
             if producer in task_specs and result not in declared:
                 return RunFailure(
                     "InvalidTaskResultReference",
-                    prefix
-                    + f'"{result}" is not a named result returned by pipeline task "{producer}"',
+                    prefix + f'"{result}" is not a named result returned by pipeline task "{producer}"',
                 )
     return None
 

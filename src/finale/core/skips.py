@@ -39,18 +39,18 @@ def _parent_skipped(facts: RunFacts, task: PipelineTask) -> bool:
 
 
 def _results_missing(facts: RunFacts, task: PipelineTask, resolved: Resolved) -> bool:
-    if not resolved.missing:
+    missing = resolved.missing_in_guards
+    if not missing:
         return False
     if task.is_finally or task.continues_on_error:
         return True
-    return any(facts.skips.get(producer) == SkipReason.WHEN for producer, _ in resolved.missing)
+    return any(facts.skips.get(producer) == SkipReason.WHEN for producer, _ in missing)
 
 
 def _empty_matrix(task: PipelineTask) -> bool:
     matrix = task.matrix or {}
     return any(
-        isinstance(p, dict) and isinstance(p.get("value"), list) and not p["value"]
-        for p in matrix.get("params") or ()
+        isinstance(p, dict) and isinstance(p.get("value"), list) and not p["value"] for p in matrix.get("params") or ()
     )
 
 
@@ -85,7 +85,7 @@ def finally_skip(facts: RunFacts, task: PipelineTask) -> SkipReason | None:
     if facts.is_scheduled(task.name):
         return None
     resolved = facts.resolve(task)
-    if resolved.missing:
+    if _results_missing(facts, task, resolved):
         return SkipReason.MISSING_RESULTS
     if not when_rules.all_allow(resolved.task.when):
         return SkipReason.WHEN

@@ -74,10 +74,7 @@ def _validation_detail(facts: RunFacts) -> str:
 def _finished_message(c: Counts, facts: RunFacts) -> str:
     failed = c.failed + c.ignored
     failed_text = f"{failed} (Ignored: {c.ignored})" if c.ignored else str(failed)
-    text = (
-        f"Tasks Completed: {c.completed} (Failed: {failed_text}, Cancelled {c.cancelled}), "
-        f"Skipped: {c.skipped}"
-    )
+    text = f"Tasks Completed: {c.completed} (Failed: {failed_text}, Cancelled {c.cancelled}), Skipped: {c.skipped}"
     if c.validation_failed:
         text += f", Failed Validation: {c.validation_failed}" + _validation_detail(facts)
     return text
@@ -100,8 +97,7 @@ def condition(facts: RunFacts, run_name: str) -> Condition:
         return Condition(
             "False",
             "PipelineRunTimeout",
-            f'PipelineRun "{run_name}" failed due to tasks failed to finish within '
-            f'"{format_duration(t.tasks)}"',
+            f'PipelineRun "{run_name}" failed due to tasks failed to finish within "{format_duration(t.tasks)}"',
         )
     c = count(facts)
     if c.incomplete:

@@ -42,9 +42,7 @@ def container_name(step: Mapping[str, Any], index: int) -> str:
     return f"step-{name}" if name else f"step-unnamed-{index}"
 
 
-def task_param_values(
-    task_spec: Mapping[str, Any], given: Mapping[str, ParamValue]
-) -> dict[str, ParamValue]:
+def task_param_values(task_spec: Mapping[str, Any], given: Mapping[str, ParamValue]) -> dict[str, ParamValue]:
     values: dict[str, ParamValue] = {}
     for raw in task_spec.get("params") or ():
         if isinstance(raw, Mapping):
@@ -76,9 +74,7 @@ def stage_replacements(
 ) -> list[Replacements]:
     """TaskRun-side stages in Tekton's order: params, context, results, exit codes, workspaces."""
     values = task_param_values(task_spec, params)
-    param_stage = value_replacements("params", values).merge(
-        value_replacements("inputs.params", values)
-    )
+    param_stage = value_replacements("params", values).merge(value_replacements("inputs.params", values))
     context_stage = Replacements(
         strings={
             "context.taskRun.name": ctx.taskrun_name,
@@ -108,9 +104,7 @@ def stage_replacements(
     return [param_stage, context_stage, results_stage, exit_stage, ws_stage]
 
 
-def plan_steps(
-    task_spec: Mapping[str, Any], params: Mapping[str, ParamValue], ctx: TaskContext
-) -> list[StepPlan]:
+def plan_steps(task_spec: Mapping[str, Any], params: Mapping[str, ParamValue], ctx: TaskContext) -> list[StepPlan]:
     spec: Any = task_spec
     for stage in stage_replacements(task_spec, params, ctx):
         spec = apply_deep(spec, stage)

@@ -45,21 +45,15 @@ def matrix_combinations(matrix: Mapping[str, Any] | None) -> list[dict[str, Para
         names.append(str(p.get("name")))
         arrays.append(value if isinstance(value, list) else [value])  # type: ignore[list-item]
     combos: list[dict[str, ParamValue]] = (
-        [dict(zip(names, values, strict=True)) for values in itertools.product(*arrays)]
-        if names
-        else []
+        [dict(zip(names, values, strict=True)) for values in itertools.product(*arrays)] if names else []
     )
     for include in matrix.get("include") or ():
-        extra = {
-            str(p.get("name")): param_value(p.get("value")) for p in include.get("params") or ()
-        }
+        extra = {str(p.get("name")): param_value(p.get("value")) for p in include.get("params") or ()}
         _apply_include(combos, extra, set(names))
     return combos
 
 
-def _apply_include(
-    combos: list[dict[str, ParamValue]], extra: dict[str, ParamValue], matrix_names: set[str]
-) -> None:
+def _apply_include(combos: list[dict[str, ParamValue]], extra: dict[str, ParamValue], matrix_names: set[str]) -> None:
     shared = {k: v for k, v in extra.items() if k in matrix_names}
     added = {k: v for k, v in extra.items() if k not in matrix_names}
     if not shared:
@@ -113,10 +107,7 @@ def build_taskruns(
         "retries": task.retries,
         "on_error": task.on_error,
         "when": tuple(w.to_dict() for w in task.when),
-        "workspaces": tuple(
-            {"name": w.name, "workspace": w.workspace, "subPath": w.sub_path}
-            for w in task.workspaces
-        ),
+        "workspaces": tuple({"name": w.name, "workspace": w.workspace, "subPath": w.sub_path} for w in task.workspaces),
     }
     if not task.matrix:
         return [TaskRunState(name=taskrun_name(run.name, task.name), params=params, **common)]  # type: ignore[arg-type]

@@ -56,11 +56,7 @@ def _taskrun_status(tr: TaskRunState) -> dict[str, Any]:
         status["results"] = [
             {
                 "name": k,
-                "type": "array"
-                if isinstance(v, list)
-                else "object"
-                if isinstance(v, dict)
-                else "string",
+                "type": "array" if isinstance(v, list) else "object" if isinstance(v, dict) else "string",
                 "value": v,
             }
             for k, v in tr.results.items()
@@ -185,9 +181,7 @@ def pipelinerun_object(result: RunResult) -> dict[str, Any]:
 
 def as_list(result: RunResult) -> dict[str, Any]:
     """`apiVersion: v1, kind: List` holding the PipelineRun, then its TaskRuns."""
-    items = [pipelinerun_object(result)] + [
-        taskrun_object(result, tr) for tr in _all_taskruns(result)
-    ]
+    items = [pipelinerun_object(result)] + [taskrun_object(result, tr) for tr in _all_taskruns(result)]
     return {"apiVersion": "v1", "kind": "List", "items": items}
 
 

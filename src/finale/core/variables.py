@@ -16,9 +16,7 @@ from finale.core.model import ParamValue
 
 _REF = re.compile(r"\$\(([^()]*)\)")
 # Only the dot form creates DAG edges (spec §2.2).
-RESULT_REF_DOT = re.compile(
-    r"\$\(tasks\.([^.\[\]()\s]+)\.results\.([^.\[\]()\s]+)((?:\[[^\]]*\])?(?:\.[^)]*)?)\)"
-)
+RESULT_REF_DOT = re.compile(r"\$\(tasks\.([^.\[\]()\s]+)\.results\.([^.\[\]()\s]+)((?:\[[^\]]*\])?(?:\.[^)]*)?)\)")
 RESULT_REF_ANY = re.compile(
     r"""\$\(tasks\.([^.\[\]()\s]+)\.results(?:\.([^.\[\]()\s]+)|\[["']([^"']+)["']\])([^)]*)\)"""
 )
@@ -45,9 +43,7 @@ def _spellings(prefix: str, name: str) -> list[str]:
     return [f"{prefix}.{name}", f'{prefix}["{name}"]', f"{prefix}['{name}']"]
 
 
-def value_replacements(
-    prefix: str, values: Mapping[str, ParamValue], *, legacy_array: bool = True
-) -> Replacements:
+def value_replacements(prefix: str, values: Mapping[str, ParamValue], *, legacy_array: bool = True) -> Replacements:
     """Keys for `params` or `tasks.t.results`: `p.n`, `p["n"]`, `p['n']`, `[i]`, `[*]`, `.key`."""
     rep = Replacements()
     for name, value in values.items():
@@ -120,6 +116,9 @@ def apply_deep(obj: Any, rep: Replacements) -> Any:
             return apply_list(obj, rep)
         return [apply_deep(x, rep) for x in obj]
     if isinstance(obj, Mapping):
+        if "name" in obj and "value" in obj and isinstance(obj["value"], str | list | dict):
+            # A param entry: an exact whole-array/object reference changes the value's type.
+            return {k: apply_value(v, rep) if k == "value" else apply_deep(v, rep) for k, v in obj.items()}
         return {k: apply_deep(v, rep) for k, v in obj.items()}
     return obj
 

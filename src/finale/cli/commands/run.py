@@ -60,9 +60,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         choices=("yaml", "json", "name"),
         help="print the PipelineRun and TaskRuns as a v1 List",
     )
-    parser.add_argument(
-        "--timeout", metavar="DURATION", help="set timeouts.pipeline (Go duration, e.g. 10m)"
-    )
+    parser.add_argument("--timeout", metavar="DURATION", help="set timeouts.pipeline (Go duration, e.g. 10m)")
     parser.add_argument(
         "--parallel",
         type=int,
@@ -88,9 +86,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="FLAG",
         help="turn on a Tekton feature flag, e.g. enable-cel-in-whenexpression",
     )
-    parser.add_argument(
-        "--keep", action="store_true", help="keep the run's working folder (logs, results, scripts)"
-    )
+    parser.add_argument("--keep", action="store_true", help="keep the run's working folder (logs, results, scripts)")
 
 
 def _pairs(values: list[str], flag: str) -> dict[str, str]:
@@ -114,9 +110,7 @@ def _validate(docs: list[SourceDoc], features: frozenset[str]) -> None:
             raise ValidationError(doc.source, errors)
 
 
-def _workspaces(
-    inputs: RunInputs, cli: dict[str, str], workdir: Path, keystore: KeyStore
-) -> dict[str, str]:
+def _workspaces(inputs: RunInputs, cli: dict[str, str], workdir: Path, keystore: KeyStore) -> dict[str, str]:
     """-w binds folders; other bindings (emptyDir, PVC, Secret, ConfigMap) get a fresh folder."""
     declared = [str(w.get("name")) for w in inputs.raw_spec.get("workspaces") or ()]
     for name in cli:
@@ -170,9 +164,7 @@ def main(args: argparse.Namespace) -> int:
         )
     workdir = Path(tempfile.mkdtemp(prefix="finale-run-"))
     secrets = keystore.secret_values()
-    printer = ProgressPrinter(
-        sys.stderr if args.output else sys.stdout, secrets, quiet=bool(args.output)
-    )
+    printer = ProgressPrinter(sys.stderr if args.output else sys.stdout, secrets, quiet=bool(args.output))
     try:
         run_ws = _workspaces(inputs, _pairs(args.workspace, "-w"), workdir, keystore)
         executor = LocalExecutor(workdir, keystore, parallel=args.parallel, log=printer.log_line)
@@ -209,9 +201,7 @@ def _duration(text: str, flag: str) -> float:
     try:
         return parse_duration(text)
     except ValueError:
-        raise InputError(
-            f"{flag} {text}: not a duration (use Go syntax, e.g. 30s, 5m, 1h30m)"
-        ) from None
+        raise InputError(f"{flag} {text}: not a duration (use Go syntax, e.g. 30s, 5m, 1h30m)") from None
 
 
 def _with_timeout(inputs: RunInputs, text: str) -> RunInputs:
