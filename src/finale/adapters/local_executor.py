@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import selectors
 import signal
 import subprocess
 import threading
@@ -53,10 +54,13 @@ class LocalExecutor:
         self.live: dict[str, _Live] = {}
         self.lock = threading.Lock()
         self.threads: list[threading.Thread] = []
+        self.exit_code_readers: set[str] = set()
 
     def start(self, request: AttemptRequest, done: Callable[[AttemptOutcome], None]) -> None:
         with self.lock:
             self.live[request.taskrun.name] = _Live()
+            if "exitCode.path" in repr(request.taskrun.task_spec):
+                self.exit_code_readers.add(request.taskrun.name)
         thread = threading.Thread(target=self._run, args=(request, done), daemon=True)
         self.threads.append(thread)
         thread.start()
@@ -95,16 +99,18 @@ class LocalExecutor:
 
     def _attempt(self, request: AttemptRequest) -> AttemptOutcome:
         tr = request.taskrun
-        base = self.workdir / tr.name / f"attempt-{request.retry_count}"
+        # File-system calls are the dearest part of a small TaskRun: make only what is used.
+        base = self.workdir / f"{tr.name}.{request.retry_count}"
         results_dir, steps_dir, ws_root = base / "results", base / "steps", base / "workspace"
-        for d in (results_dir, steps_dir, ws_root):
-            d.mkdir(parents=True, exist_ok=True)
-        for name, path in request.workspaces.items():
-            if path:
-                Path(path).mkdir(parents=True, exist_ok=True)
-                link = ws_root / name
-                if not link.exists():
-                    link.symlink_to(Path(path).resolve())
+        base.mkdir(parents=True)
+        if tr.task_spec.get("results"):
+            results_dir.mkdir()
+        bound = {name: path for name, path in request.workspaces.items() if path}
+        if bound:
+            ws_root.mkdir()
+        for name, path in bound.items():
+            Path(path).mkdir(parents=True, exist_ok=True)
+            (ws_root / name).symlink_to(Path(path).resolve())
         ctx = TaskContext(
             taskrun_name=tr.name,
             namespace=request.namespace,
@@ -118,7 +124,8 @@ class LocalExecutor:
         start = time.time()
         deadline = start + tr.timeout if tr.timeout else None
         plans = plan_steps(tr.task_spec, tr.params, ctx)
-        steps, failure = self._steps(tr.name, plans, ctx, ws_root, base, deadline, tr.timeout or 0.0)
+        cwd_root = ws_root if bound else base
+        steps, failure = self._steps(tr.name, plans, ctx, cwd_root, base, deadline, tr.timeout or 0.0)
         end = time.time()
         results, result_error = _read_results(tr.task_spec, results_dir)
         live = self.live.get(tr.name)
@@ -206,9 +213,10 @@ class LocalExecutor:
         limits = [x for x in (deadline, started + step_limit if step_limit else None) if x is not None]
         code, why = self._spawn(tr_name, plan.name, argv, env, cwd, min(limits) if limits else None)
         finished = time.time()
-        exit_dir = Path(ctx.steps_dir) / plan.name
-        exit_dir.mkdir(parents=True, exist_ok=True)
-        (exit_dir / "exitCode").write_text(str(code))
+        if self._exit_codes_used(ctx):
+            exit_dir = Path(ctx.steps_dir) / plan.name
+            exit_dir.mkdir(parents=True, exist_ok=True)
+            (exit_dir / "exitCode").write_text(str(code))
         state = StepState(
             name=short,
             container=plan.name,
@@ -238,6 +246,9 @@ class LocalExecutor:
             f'"{plan.name}" exited with code {code}: Error',
         )
 
+    def _exit_codes_used(self, ctx: TaskContext) -> bool:
+        return ctx.taskrun_name in self.exit_code_readers
+
     def _prepare(
         self, plan: StepPlan, ctx: TaskContext, ws_root: Path, base: Path
     ) -> tuple[list[str], dict[str, str], str]:
@@ -251,17 +262,14 @@ class LocalExecutor:
         cwd = _working_dir(plan.working_dir, ws_root, base)
         if plan.script:
             script = plan.script.replace("/tekton/results/", ctx.results_dir + "/")
-            path = base / "scripts" / plan.name
-            path.parent.mkdir(parents=True, exist_ok=True)
             # Like Tekton's entrypoint: a script without a shebang runs under sh with `set -e`,
             # and the step's args are passed to the script.
-            if script.startswith("#!"):
-                path.write_text(script)
-                path.chmod(0o755)
-                return [str(path), *plan.args], env, cwd
-            path.write_text("#!/bin/sh\nset -e\n" + script)
+            if not script.startswith("#!"):
+                return ["/bin/sh", "-c", "set -e\n" + script, plan.name, *plan.args], env, cwd
+            path = base / f"{plan.name}.script"
+            path.write_text(script)
             path.chmod(0o755)
-            return ["/bin/sh", str(path), *plan.args], env, cwd
+            return [str(path), *plan.args], env, cwd
         argv = list(plan.command) + list(plan.args)
         if not argv:
             raise StepStartError("Failed", f'"{plan.name}" has no script or command to run on this machine')
@@ -314,16 +322,7 @@ class LocalExecutor:
         with self.lock:
             if live is not None:
                 live.process = proc
-        reader = threading.Thread(target=self._pump, args=(tr_name, step, proc), daemon=True)
-        reader.start()
-        why = "exit"
-        try:
-            proc.wait(timeout=None if until is None else max(0.0, until - time.time()))
-        except subprocess.TimeoutExpired:
-            _kill(proc)
-            proc.wait()
-            why = "timeout"
-        reader.join(2)
+        why = self._pump(tr_name, step, proc, until)
         if proc.stdout is not None:
             proc.stdout.close()
         with self.lock:
@@ -334,17 +333,43 @@ class LocalExecutor:
         code = proc.returncode
         return (code if code >= 0 else 128 - code), why
 
-    def _pump(self, tr_name: str, step: str, proc: subprocess.Popen[bytes]) -> None:
+    def _pump(self, tr_name: str, step: str, proc: subprocess.Popen[bytes], until: float | None) -> str:
+        """Stream the step's output until it exits; kill its process group at `until`.
+
+        One thread per step: the output is read with a selector, so a timeout needs no watcher.
+        """
         assert proc.stdout is not None
-        log_path = self.workdir / tr_name / "logs"
-        log_path.mkdir(parents=True, exist_ok=True)
-        with (log_path / f"{step}.log").open("ab") as log:
-            try:
-                for line in proc.stdout:
-                    log.write(line)
-                    self._emit(tr_name, step, line.decode("utf-8", "replace").rstrip("\n"))
-            except (OSError, ValueError):  # the pipe was closed after a kill
-                return
+        fd = proc.stdout.fileno()
+        pending = b""
+        with selectors.DefaultSelector() as selector:
+            selector.register(fd, selectors.EVENT_READ)
+            while True:
+                remaining = None if until is None else until - time.time()
+                if remaining is not None and remaining <= 0:
+                    _kill(proc)
+                    proc.wait()
+                    return "timeout"
+                # Poll now and then: a background child may hold the pipe after the step exits.
+                wait = 0.2 if remaining is None else min(remaining, 0.2)
+                if not selector.select(wait):
+                    if proc.poll() is not None:
+                        break
+                    continue
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    break
+                *lines, pending = (pending + chunk).split(b"\n")
+                for line in lines:
+                    self._emit(tr_name, step, line.decode("utf-8", "replace"))
+        if pending:
+            self._emit(tr_name, step, pending.decode("utf-8", "replace"))
+        try:
+            proc.wait(timeout=None if until is None else max(0.0, until - time.time()))
+        except subprocess.TimeoutExpired:
+            _kill(proc)
+            proc.wait()
+            return "timeout"
+        return "exit"
 
     def _emit(self, tr_name: str, step: str, line: str) -> None:
         if self.log is not None:

@@ -60,7 +60,9 @@ class RunFacts:
     finally_start: float | None = None
     now: float = 0.0
     skips: dict[str, SkipReason] = field(default_factory=dict)
-    _results: list[Replacements] = field(default_factory=list)  # built once per pass
+    # Built once per pass: the facts of a pass never change once made.
+    _results: list[Replacements] = field(default_factory=list)
+    _stopping: list[bool] = field(default_factory=list)
 
     # --- task predicates (spec §2.5) -------------------------------------------------------
 
@@ -93,12 +95,14 @@ class RunFacts:
     # --- run-level predicates --------------------------------------------------------------
 
     def is_stopping(self) -> bool:
-        for t in self.spec.tasks:
-            if t.continues_on_error:
-                continue
-            if self.is_failure(t.name) or t.name in self.validation_failed:
-                return True
-        return False
+        if not self._stopping:
+            self._stopping.append(
+                any(
+                    not t.continues_on_error and (self.is_failure(t.name) or t.name in self.validation_failed)
+                    for t in self.spec.tasks
+                )
+            )
+        return self._stopping[0]
 
     def pipeline_timed_out(self) -> bool:
         limit = self.timeouts.pipeline
