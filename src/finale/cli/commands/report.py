@@ -42,7 +42,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--description", default=None, help="short text (cut to 255 chars)")
     parser.add_argument("--coverage", default=None, help="coverage percentage, a number")
     parser.add_argument("--pipeline-id", default=None, help="GitLab pipeline id to join")
-    parser.add_argument("--token-file", default=None, help="file holding the token")
+    parser.add_argument("--token-file", default=None, help="file holding the token (else env GITLAB_TOKEN)")
     parser.add_argument("--ca-file", default=None, help="PEM CA bundle for GitLab's TLS")
     parser.add_argument("--insecure", action="store_true", help="skip TLS verification")
     parser.add_argument(

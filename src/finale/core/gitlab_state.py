@@ -1,0 +1,136 @@
+"""How a Tekton outcome becomes a GitLab commit state (pure, stdlib only).
+
+This module is also inlined into the `gitlab-set-status` Task script, so it must stay free of
+imports from the rest of finale.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class GitLabState(StrEnum):
+    """The six states `POST /projects/:id/statuses/:sha` accepts (case-sensitive on the wire)."""
+
+    PENDING = "pending"
+    RUNNING = "running"
+    SUCCESS = "success"
+    FAILED = "failed"
+    CANCELED = "canceled"
+    SKIPPED = "skipped"
+
+
+class AggregateStatus(StrEnum):
+    """Values of the Pipeline variable `tasks.status` seen by a `finally` task."""
+
+    SUCCEEDED = "Succeeded"
+    COMPLETED = "Completed"
+    FAILED = "Failed"
+    NONE = "None"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StateDecision:
+    """A GitLab state plus the description to send when the user gave none."""
+
+    state: GitLabState
+    description: str
+
+
+# Completed means every task that ran succeeded but some were skipped (when expressions);
+# the pipeline as a whole is green. None means Tekton had no aggregate: report failure so a
+# commit never stays "running" or turns green by accident.
+_AGGREGATE = {
+    AggregateStatus.SUCCEEDED: StateDecision(
+        state=GitLabState.SUCCESS, description="Tekton: all tasks succeeded"
+    ),
+    AggregateStatus.COMPLETED: StateDecision(
+        state=GitLabState.SUCCESS,
+        description="Tekton: all tasks that ran succeeded (some were skipped)",
+    ),
+    AggregateStatus.FAILED: StateDecision(
+        state=GitLabState.FAILED, description="Tekton: one or more tasks failed"
+    ),
+    AggregateStatus.NONE: StateDecision(
+        state=GitLabState.FAILED,
+        description="Tekton: no aggregate task status (reported as failed)",
+    ),
+}
+
+STATE_NAMES = tuple(s.value for s in GitLabState)
+AGGREGATE_NAMES = tuple(a.value for a in AggregateStatus)
+
+
+def parse_state(text: str) -> GitLabState | None:
+    """The GitLab state spelled exactly `text`, or None (GitLab is case-sensitive too)."""
+    try:
+        return GitLabState(text)
+    except ValueError:
+        return None
+
+
+def state_for_aggregate(aggregate: str) -> StateDecision:
+    """Map the aggregate `tasks.status` to a GitLab state; ValueError names the accepted values."""
+    try:
+        return _AGGREGATE[AggregateStatus(aggregate)]
+    except ValueError:
+        raise ValueError(
+            f"unknown Tekton aggregate status {aggregate!r}; "
+            f"expected one of {', '.join(AGGREGATE_NAMES)}"
+        ) from None
+
+
+def resolve_state(text: str) -> StateDecision:
+    """Accept either a GitLab state or a Tekton aggregate status (the Task's STATE param).
+
+    A plain GitLab state gets an empty default description: the caller chose the state and
+    should choose the words.
+    """
+    state = parse_state(text.strip())
+    if state is not None:
+        return StateDecision(state=state, description="")
+    try:
+        return state_for_aggregate(text.strip())
+    except ValueError:
+        raise ValueError(
+            f"unknown state {text!r}; expected a GitLab state ({', '.join(STATE_NAMES)}) "
+            f"or a Tekton aggregate status ({', '.join(AGGREGATE_NAMES)})"
+        ) from None
+
+
+def state_for_condition(status: str, reason: str) -> StateDecision:
+    """Map a PipelineRun's final `Succeeded` condition (status, reason) to a GitLab state.
+
+    Tekton ends a cancelled or gracefully stopped run `False`/`Cancelled`; timeouts end
+    `False`/`PipelineRunTimeout` and count as failures (tekton-semantics §2.8, §2.9).
+    """
+    if status == "True":
+        return StateDecision(state=GitLabState.SUCCESS, description="Tekton: PipelineRun succeeded")
+    if status == "False" and reason == "Cancelled":
+        return StateDecision(
+            state=GitLabState.CANCELED, description="Tekton: PipelineRun was cancelled"
+        )
+    if status == "False":
+        why = f" ({reason})" if reason else ""
+        return StateDecision(
+            state=GitLabState.FAILED, description=f"Tekton: PipelineRun failed{why}"
+        )
+    if reason == "PipelineRunPending":
+        return StateDecision(
+            state=GitLabState.PENDING, description="Tekton: PipelineRun is pending"
+        )
+    return StateDecision(state=GitLabState.RUNNING, description="Tekton: PipelineRun is running")
+
+
+__all__ = [
+    "AGGREGATE_NAMES",
+    "STATE_NAMES",
+    "AggregateStatus",
+    "GitLabState",
+    "StateDecision",
+    "parse_state",
+    "resolve_state",
+    "state_for_aggregate",
+    "state_for_condition",
+]

@@ -1,0 +1,177 @@
+"""`finale instrument` in-process and once as a real process."""
+
+from __future__ import annotations
+
+import importlib.resources
+import io
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from finale.cli.main import main
+from finale.testing.fault_http import FaultServer
+
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "instrument"
+
+
+def test_prints_the_instrumented_seed(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["instrument", "-f", str(FIXTURES / "seed-before.yaml")]) == 0
+    out, err = capsys.readouterr()
+    assert out == (FIXTURES / "seed-after.yaml").read_text()
+    assert err == ""
+
+
+def test_in_place_rewrites_the_file_and_a_second_run_changes_nothing(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "odd.yaml"
+    shutil.copy(FIXTURES / "odd-before.yaml", target)
+    assert main(["instrument", "-f", str(target), "--in-place", "--start-status"]) == 0
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == (f"note: {target}: spec: added params REPO_FULL_NAME, SHA, "
+                   "TEKTON_DASHBOARD_URL; pass them from the PipelineRun (or TriggerTemplate)\n")
+    assert target.read_text() == (FIXTURES / "odd-after.yaml").read_text()
+    assert main(["instrument", "-f", str(target), "--in-place", "--start-status"]) == 0
+    assert capsys.readouterr().err == (
+        "note: already reports to GitLab in finally; nothing to change\n")
+    assert target.read_text() == (FIXTURES / "odd-after.yaml").read_text()
+
+
+def test_options_reach_the_output(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["instrument", "-f", str(FIXTURES / "pipelinerun-before.yaml"),
+            "--style", "one-task", "--context", "ci/tekton"]
+    assert main(argv) == 0
+    assert capsys.readouterr().out == (FIXTURES / "pipelinerun-after.yaml").read_text()
+
+
+def test_task_ref_flag(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["instrument", "-f", str(FIXTURES / "pipelinerun-before.yaml"),
+            "--style", "one-task", "--task-ref", "gitlab-status-v2"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "      taskRef:\n        name: gitlab-status-v2\n" in out
+
+
+def test_reads_stdin(monkeypatch: pytest.MonkeyPatch,
+                     capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO((FIXTURES / "seed-before.yaml").read_text()))
+    assert main(["instrument", "-f", "-"]) == 0
+    assert capsys.readouterr().out == (FIXTURES / "seed-after.yaml").read_text()
+
+
+def test_clash_exits_2_with_one_message(tmp_path: Path,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "clash.yaml"
+    shutil.copy(FIXTURES / "clash.yaml", target)
+    before = target.read_text()
+    assert main(["instrument", "-f", str(target), "--in-place"]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == (
+        f'error: {target}: a task named "report-pipeline-success-to-gitlab" already exists '
+        "and is not one of the gitlab-set-status reporters finale adds: spec.finally[0].name\n"
+        '  fix: rename that task; finale needs the name "report-pipeline-success-to-gitlab" '
+        "for its reporter\n")
+    assert target.read_text() == before
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        pytest.param(["-f", "missing.yaml"],
+                     "error: missing.yaml: no such file (check the -f argument)\n", id="missing"),
+        pytest.param(["-f", "-", "--in-place"],
+                     "error: --in-place needs a file, not '-' (stdin)\n  fix: drop --in-place\n",
+                     id="in-place-stdin"),
+        pytest.param(["-f", str(FIXTURES / "seed-before.yaml"), "--task-ref", " "],
+                     "error: --task-ref: empty name\n  fix: give the status Task's name\n",
+                     id="empty-task-ref"),
+    ],
+)
+def test_bad_input(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["instrument", *argv]) == 2
+    assert capsys.readouterr().err == message
+
+
+def test_file_without_a_pipeline(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "run.yaml"
+    target.write_text("apiVersion: tekton.dev/v1\nkind: PipelineRun\nmetadata: {name: r}\n"
+                      "spec: {pipelineRef: {name: p}}\n")
+    assert main(["instrument", "-f", str(target)]) == 2
+    assert capsys.readouterr().err == (
+        f"error: {target}: no Pipeline and no PipelineRun with spec.pipelineSpec to instrument\n"
+        "  fix: pass the file that defines the Pipeline (a pipelineRef is not followed)\n")
+
+
+def test_not_yaml(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "bad.yaml"
+    target.write_text("kind: Pipeline\nspec: {tasks: [\n")
+    assert main(["instrument", "-f", str(target)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {target}:3:1: not valid YAML")
+    assert "Traceback" not in err
+
+
+@pytest.mark.slow
+def test_real_process(tmp_path: Path) -> None:
+    target = tmp_path / "p.yaml"
+    shutil.copy(FIXTURES / "moved-before.yaml", target)
+    done = subprocess.run(
+        [sys.executable, "-m", "finale", "instrument", "-f", str(target), "--start-status"],
+        capture_output=True, text=True, check=False, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == (FIXTURES / "moved-after.yaml").read_text()
+
+
+TASK = importlib.resources.files("finale") / "resources" / "gitlab-set-status.yaml"
+SHA = "0123456789abcdef0123456789abcdef01234567"
+TOKEN = "glpat-instrument-e2e"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("style", "build_exit", "final"),
+    [
+        pytest.param("two-tasks", "0", ("success", "Finished building your commit in Tekton"),
+                     id="two-tasks-green"),
+        pytest.param("two-tasks", "3",
+                     ("failed", "An error occurred building your commit in Tekton"),
+                     id="two-tasks-red"),
+        pytest.param("one-task", "3", ("failed", "Tekton pipeline ended: Failed"),
+                     id="one-task-red"),
+    ],
+)
+def test_instrumented_pipeline_reports_through_finale_run(
+        tmp_path: Path, style: str, build_exit: str, final: tuple[str, str]) -> None:
+    """Instrument, then run for real: GitLab hears `running`, then exactly one final state."""
+    instrumented = tmp_path / "ci.yaml"
+    shutil.copy(FIXTURES / "run-before.yaml", instrumented)
+    assert main(["instrument", "-f", str(instrumented), "--in-place", "--start-status",
+                 "--style", style]) == 0
+    secret = tmp_path / "secret.json"
+    secret.write_text('{"apiVersion": "v1", "kind": "Secret", "metadata": {"name": '
+                      f'"gitlab-api-secret"}}, "stringData": {{"token": "{TOKEN}"}}}}')
+    with FaultServer() as gitlab:
+        done = subprocess.run(
+            [sys.executable, "-m", "finale", "run", "-f", str(instrumented), "-f", str(secret),
+             "-f", str(TASK), "-o", "json",
+             "-p", f"GITLAB_HOST_URL={gitlab.base_url}", "-p", "REPO_FULL_NAME=group/app",
+             "-p", f"SHA={SHA}", "-p", "TEKTON_DASHBOARD_URL=http://dash.example",
+             "-p", f"build-exit={build_exit}"],
+            capture_output=True, text=True, check=False, timeout=120)
+    conditions = {item["metadata"]["name"]: item["status"].get("conditions")
+                  for item in json.loads(done.stdout or '{"items": []}')["items"]}
+    assert done.returncode == (0 if build_exit == "0" else 1), (done.stderr, conditions)
+    link = "http://dash.example/#/namespaces/default/pipelineruns/ci-run"
+    assert [r.json for r in gitlab.requests] == [
+        {"state": "running", "name": "tekton-pipeline", "target_url": link,
+         "description": "Tekton pipeline is running"},
+        {"state": final[0], "name": "tekton-pipeline", "target_url": link,
+         "description": final[1]},
+    ]
+    assert {r.path_segments[-1] for r in gitlab.requests} == {SHA}
+    assert TOKEN not in done.stdout + done.stderr
