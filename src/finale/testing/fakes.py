@@ -1,0 +1,68 @@
+"""Fakes for the engine's seams: a clock that only moves when told, an executor that follows a script."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from finale.core.model import ParamValue
+from finale.protocols import AttemptOutcome, AttemptRequest
+
+
+class FakeClock:
+    def __init__(self, start: float = 1_000_000.0) -> None:
+        self.value = start
+
+    def now(self) -> float:
+        return self.value
+
+    def advance(self, seconds: float) -> None:
+        self.value += seconds
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """What one attempt of a task does: succeed or fail with a reason, after `duration` seconds."""
+
+    succeeded: bool = True
+    reason: str = "Succeeded"
+    results: Mapping[str, ParamValue] = field(default_factory=dict)
+    duration: float = 1.0
+
+
+FAIL = Attempt(succeeded=False, reason="StepFailed")
+
+
+class ScriptedExecutor:
+    """Finishes each attempt at once, in order; the clock moves by the attempt's duration.
+
+    Attempts are looked up by PipelineTask name; a task not in the script succeeds.
+    """
+
+    def __init__(self, clock: FakeClock, script: Mapping[str, Sequence[Attempt]] | None = None) -> None:
+        self.clock = clock
+        self.script = {k: list(v) for k, v in (script or {}).items()}
+        self.started: list[str] = []
+        self.cancelled: list[str] = []
+
+    def start(self, request: AttemptRequest, done: Callable[[AttemptOutcome], None]) -> None:
+        tr = request.taskrun
+        self.started.append(tr.name)
+        attempts = self.script.get(tr.pipeline_task) or [Attempt()]
+        attempt = attempts[min(request.retry_count, len(attempts) - 1)]
+        start = self.clock.now()
+        self.clock.advance(attempt.duration)
+        done(
+            AttemptOutcome(
+                name=tr.name,
+                succeeded=attempt.succeeded,
+                reason=attempt.reason,
+                message="All Steps have completed executing" if attempt.succeeded else '"step-x" exited with code 1',
+                start=start,
+                end=self.clock.now(),
+                results=dict(attempt.results),
+            )
+        )
+
+    def cancel(self, taskrun_name: str) -> None:
+        self.cancelled.append(taskrun_name)
