@@ -10,6 +10,7 @@ import contextlib
 import json
 import os
 import selectors
+import shutil
 import signal
 import subprocess
 import threading
@@ -55,6 +56,7 @@ class LocalExecutor:
         self.lock = threading.Lock()
         self.threads: list[threading.Thread] = []
         self.exit_code_readers: set[str] = set()
+        self.read_only: dict[str, list[str]] = {}
 
     def start(self, request: AttemptRequest, done: Callable[[AttemptOutcome], None]) -> None:
         with self.lock:
@@ -111,6 +113,11 @@ class LocalExecutor:
         for name, path in bound.items():
             Path(path).mkdir(parents=True, exist_ok=True)
             (ws_root / name).symlink_to(Path(path).resolve())
+        self.read_only[tr.name] = [
+            str(Path(bound[str(w.get("name"))]).resolve())
+            for w in tr.task_spec.get("workspaces") or ()
+            if w.get("readOnly") and str(w.get("name")) in bound
+        ]
         ctx = TaskContext(
             taskrun_name=tr.name,
             namespace=request.namespace,
@@ -198,6 +205,7 @@ class LocalExecutor:
         started = time.time()
         try:
             argv, env, cwd = self._prepare(plan, ctx, ws_root, base)
+            argv = _read_only(argv, self.read_only.get(tr_name, []))
         except StepStartError as exc:
             return (
                 StepState(
@@ -378,6 +386,24 @@ class LocalExecutor:
 
 def replace_reason(state: StepState, termination: str) -> StepState:
     return replace(state, termination_reason=termination)
+
+
+_REMOUNT_READ_ONLY = (
+    'for d in "$@"; do [ "$d" = -- ] && break; '
+    'mount --bind "$d" "$d" && mount -o remount,bind,ro "$d" "$d" || exit 126; '
+    'shift; done; shift; exec "$@"'
+)
+
+
+def _read_only(argv: list[str], dirs: list[str]) -> list[str]:
+    """Run the step in a private mount namespace where `readOnly` workspaces are read-only.
+
+    File permissions cannot stop root, so a read-only bind mount does it (as a pod's would);
+    without root or `unshare`, the workspace stays writable.
+    """
+    if not dirs or os.geteuid() != 0 or shutil.which("unshare") is None:
+        return argv
+    return ["unshare", "--mount", "--propagation", "private", "sh", "-c", _REMOUNT_READ_ONLY, "sh", *dirs, "--", *argv]
 
 
 def _kill(proc: subprocess.Popen[bytes]) -> None:
