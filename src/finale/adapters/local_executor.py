@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import selectors
 import shutil
 import signal
@@ -57,6 +58,7 @@ class LocalExecutor:
         self.threads: list[threading.Thread] = []
         self.exit_code_readers: set[str] = set()
         self.read_only: dict[str, list[str]] = {}
+        self.mounts: dict[str, list[tuple[str, str]]] = {}
 
     def start(self, request: AttemptRequest, done: Callable[[AttemptOutcome], None]) -> None:
         with self.lock:
@@ -113,6 +115,12 @@ class LocalExecutor:
         for name, path in bound.items():
             Path(path).mkdir(parents=True, exist_ok=True)
             (ws_root / name).symlink_to(Path(path).resolve())
+        mounts = [
+            (str(w.get("mountPath") or f"/workspace/{w.get('name')}"), str(Path(bound[str(w.get("name"))]).resolve()))
+            for w in tr.task_spec.get("workspaces") or ()
+            if str(w.get("name")) in bound
+        ]
+        self.mounts[tr.name] = [*mounts, ("/tekton/results", str(results_dir))]
         self.read_only[tr.name] = [
             str(Path(bound[str(w.get("name"))]).resolve())
             for w in tr.task_spec.get("workspaces") or ()
@@ -260,16 +268,22 @@ class LocalExecutor:
     def _prepare(
         self, plan: StepPlan, ctx: TaskContext, ws_root: Path, base: Path
     ) -> tuple[list[str], dict[str, str], str]:
+        mounts = self.mounts.get(ctx.taskrun_name, [])
         env = dict(os.environ)
         for item in plan.env:
             name = str(item.get("name", ""))
             if "value" in item:
-                env[name] = str(item.get("value") or "")
+                env[name] = _map_paths(str(item.get("value") or ""), mounts)
             elif isinstance(item.get("valueFrom"), Mapping):
                 env[name] = self._value_from(name, item["valueFrom"])
-        cwd = _working_dir(plan.working_dir, ws_root, base)
+        cwd = _working_dir(_map_paths(plan.working_dir, mounts), ws_root, base)
+        plan = replace(
+            plan,
+            command=tuple(_map_paths(c, mounts) for c in plan.command),
+            args=tuple(_map_paths(a, mounts) for a in plan.args),
+        )
         if plan.script:
-            script = plan.script.replace("/tekton/results/", ctx.results_dir + "/")
+            script = _map_paths(plan.script, mounts)
             # Like Tekton's entrypoint: a script without a shebang runs under sh with `set -e`,
             # and the step's args are passed to the script.
             if not script.startswith("#!"):
@@ -393,6 +407,15 @@ _REMOUNT_READ_ONLY = (
     'mount --bind "$d" "$d" && mount -o remount,bind,ro "$d" "$d" || exit 126; '
     'shift; done; shift; exec "$@"'
 )
+
+
+def _map_paths(text: str, mounts: list[tuple[str, str]]) -> str:
+    """Container paths a step names literally (`/workspace/src`, a `mountPath`, `/tekton/results`)
+    become the folders that stand in for them on this machine."""
+    for container, local in sorted(mounts, key=lambda m: -len(m[0])):
+        if container in text:
+            text = re.sub(re.escape(container) + r"(?![\w.-])", local.replace("\\", "\\\\"), text)
+    return text
 
 
 def _read_only(argv: list[str], dirs: list[str]) -> list[str]:

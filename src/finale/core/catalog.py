@@ -74,7 +74,7 @@ def assemble(docs: Sequence[tuple[str, Mapping[str, Any]]], cli_params: Mapping[
     else:
         raise InputError(f"{source}: spec: set pipelineRef or pipelineSpec")
     _check_cli_params(raw_spec, cli_params, source)
-    tasks = _named(docs, "Task")
+    tasks = {**_named(docs, "ClusterTask"), **_named(docs, "Task")}
     task_specs: dict[str, Mapping[str, Any]] = {}
     for section in ("tasks", "finally"):
         for i, pt in enumerate(raw_spec.get(section) or ()):
