@@ -1,0 +1,226 @@
+"""finale.core.check: every outcome class of a Pipeline, judged against how the run ends."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from finale.adapters.yaml_io import parse_text, read_files
+from finale.core.check import CheckReport, check_documents
+from finale.errors import InputError
+
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "check"
+
+
+def check(name: str, reporters: tuple[str, ...] = ()) -> CheckReport:
+    docs = read_files([str(FIXTURES / name)])
+    return check_documents([(d.source, d.data) for d in docs], reporters)
+
+
+def check_text(text: str, reporters: tuple[str, ...] = ()) -> CheckReport:
+    return check_documents([(d.source, d.data) for d in parse_text(text, "p.yaml")], reporters)
+
+
+def by_label(report: CheckReport) -> dict[str, object]:
+    return {c.label: c for c in report.classes}
+
+
+def problem_texts(report: CheckReport, *, strict: bool = False) -> list[str]:
+    return [i.text for c in report.problems(strict=strict) for i in c.issues]
+
+
+def test_seed_original_reports_nothing_when_buildpacks_fails():
+    report = check("seed-original.yaml")
+    fails = by_label(report)["fetch-repository or buildpacks fails"]
+    assert fails.verdict == "NO STATUS"
+    assert fails.outcome.condition.reason == "Failed"
+    assert fails.issues[0].text == (
+        "when fetch-repository or buildpacks fails, no task reports to context tekton-pipeline: the reporter "
+        "`report-pipeline-end-to-gitlab` is a DAG task after it (skipped: PipelineRun was stopping); "
+        "move it to finally guarded by $(tasks.status)"
+    )
+    assert by_label(report)["every task succeeds"].verdict == "ok"
+    assert not report.passed()
+
+
+def test_seed_fixed_passes_but_for_limits_and_the_graceful_stop():
+    report = check("seed-fixed.yaml")
+    rows = {c.label: (c.outcome.aggregate, c.outcome.condition.reason, c.verdict, c.limit) for c in report.classes}
+    assert rows == {
+        "every task succeeds": ("Succeeded", "Completed", "ok", False),
+        "fetch-repository or buildpacks fails": ("Failed", "Failed", "ok", False),
+        "timeouts.tasks expires while fetch-repository runs": ("Failed", "PipelineRunTimeout", "ok", False),
+        "timeouts.pipeline expires while fetch-repository runs": ("", "PipelineRunTimeout", "NO STATUS", True),
+        "Cancelled while fetch-repository runs": ("", "Cancelled", "NO STATUS", True),
+        "CancelledRunFinally while fetch-repository runs": ("Failed", "Cancelled", "ok", False),
+        # As real Tekton: a graceful stop gives Completed, the seed posts success, the run ends Cancelled.
+        "StoppedRunFinally while fetch-repository runs": ("Completed", "Cancelled", "CONTRADICTION", False),
+        "StoppedRunFinally while buildpacks runs": ("Succeeded", "Cancelled", "CONTRADICTION", True),
+    }
+    assert [c.label for c in report.problems()] == ["StoppedRunFinally while fetch-repository runs"]
+    assert len(report.problems(strict=True)) == 4
+
+
+def test_seed_fixed_notes_completed_green_run_and_none():
+    notes = check("seed-fixed.yaml").notes
+    assert any(n.startswith("a green run ends Completed, not Succeeded") for n in notes)
+    assert any("does not list None; that is fine" in n for n in notes)
+
+
+def test_when_listing_succeeded_but_not_completed_is_flagged():
+    report = check("defect-when-without-completed.yaml")
+    skipped = by_label(report)["deploy skipped by its when"]
+    assert skipped.outcome.aggregate == "Completed"
+    assert skipped.verdict == "NO STATUS"
+    assert "`report-success` is skipped: its when is false for $(tasks.status) = Completed" in skipped.issues[0].text
+
+
+def test_finally_task_failing_after_success_is_flagged():
+    report = check("defect-finally-fails.yaml")
+    row = by_label(report)["every task succeeds, finally task cleanup fails"]
+    assert row.outcome.condition.reason == "Failed"
+    assert row.verdict == "CONTRADICTION"
+    assert "give cleanup onError: continue" in row.issues[0].text
+
+
+def test_two_reporters_both_matching_is_flagged():
+    row = by_label(check("defect-two-reporters.yaml"))["every task succeeds"]
+    assert [i.kind for i in row.issues] == ["several", "contradiction"]
+    assert "2 final states go to context tekton-pipeline: `report-failed` failed, `report-success` success" in (
+        row.issues[0].text
+    )
+
+
+def test_dag_reporter_next_to_finally_ones_posts_twice():
+    row = by_label(check("defect-dag-and-finally-reporter.yaml"))["every task succeeds"]
+    assert row.verdict == "SEVERAL"
+    assert row.issues[0].text.endswith("keep only finally reporters: a DAG reporter posts before the run has ended")
+
+
+def test_hard_coded_success_in_finally_is_flagged():
+    report = check("defect-hardcoded-success.yaml")
+    row = by_label(report)["build or test fails"]
+    assert row.verdict == "CONTRADICTION"
+    assert "its STATE is success whatever happens" in row.issues[0].text
+
+
+def test_ignored_failure_makes_failed_contradict_a_green_run():
+    row = by_label(check("defect-onerror-continue.yaml"))["lint fails (onError: continue)"]
+    assert (row.outcome.aggregate, row.outcome.condition.status) == ("Failed", "True")
+    assert "$(tasks.lint.reason) notin [FailureIgnored]" in row.issues[0].text
+
+
+@pytest.mark.parametrize("name", ["clean-one-wave.yaml", "clean-three-reporters.yaml"])
+def test_clean_pipelines_pass(name):
+    report = check(name)
+    assert report.passed(), problem_texts(report)
+
+
+def test_graceful_stop_of_a_one_wave_dag_is_a_limit():
+    rows = by_label(check("clean-one-wave.yaml"))
+    assert rows["StoppedRunFinally while unit and lint run"].limit
+    assert rows["StoppedRunFinally while unit and lint run"].verdict == "CONTRADICTION"
+
+
+def test_failures_group_by_what_finally_tasks_read():
+    report = check_text(
+        """
+apiVersion: tekton.dev/v1
+kind: Pipeline
+metadata: {name: p}
+spec:
+  tasks:
+    - {name: a, taskRef: {name: x}}
+    - {name: b, runAfter: [a], taskRef: {name: x}}
+    - {name: c, runAfter: [b], taskRef: {name: x}}
+  finally:
+    - name: report
+      taskRef: {name: gitlab-set-status}
+      params:
+        - {name: STATE, value: "$(tasks.status)"}
+        - {name: DESCRIPTION, value: "b: $(tasks.b.status)"}
+"""
+    )
+    fails = [c.label for c in report.classes if c.outcome.scenario.kind == "fail"]
+    assert fails == ["a fails", "b fails", "c fails"]
+    states = {c.label: [p.state for p in c.outcome.posts] for c in report.classes}
+    assert states["a fails"] == ["failed"] and states["every task succeeds"] == ["success"]
+
+
+def test_reporter_named_on_the_command_line_and_result_guarded_finally():
+    report = check_text(
+        """
+apiVersion: tekton.dev/v1
+kind: Pipeline
+metadata: {name: p}
+spec:
+  tasks:
+    - {name: build, taskRef: {name: x}}
+  finally:
+    - name: notify
+      when: [{input: "$(tasks.build.results.digest)", operator: notin, values: [""]}]
+      taskRef: {name: my-notifier}
+      params: [{name: STATE, value: "$(tasks.status)"}]
+""",
+        reporters=("notify",),
+    )
+    rows = by_label(report)
+    assert [p.state for p in rows["every task succeeds"].outcome.posts] == ["success"]
+    failed = rows["build fails"]
+    assert failed.outcome.finally_skipped == {"notify": "Results were missing"}
+    assert failed.verdict == "NO STATUS"
+
+
+def test_no_reporter_at_all_says_so():
+    report = check_text(
+        "apiVersion: tekton.dev/v1\nkind: Pipeline\nmetadata: {name: p}\n"
+        "spec:\n  tasks:\n    - {name: a, taskRef: {name: x}}\n"
+    )
+    assert not report.passed()
+    assert "the Pipeline has no reporter" in report.problems()[0].issues[0].text
+
+
+def test_unknown_reporter_name_is_an_input_error():
+    with pytest.raises(InputError, match=r"--reporter nope: no PipelineTask of that name in p.yaml \(tasks: a\)"):
+        check_text(
+            "apiVersion: tekton.dev/v1\nkind: Pipeline\nmetadata: {name: p}\n"
+            "spec:\n  tasks:\n    - {name: a, taskRef: {name: x}}\n",
+            reporters=("nope",),
+        )
+
+
+def test_missing_pipeline_for_a_run_is_an_input_error():
+    with pytest.raises(InputError, match=r'spec\.pipelineRef\.name: no Pipeline "gone"'):
+        check_text(
+            "apiVersion: tekton.dev/v1\nkind: PipelineRun\nmetadata: {name: r}\nspec:\n  pipelineRef: {name: gone}\n"
+        )
+
+
+def test_state_and_context_defaults_come_from_the_task_when_given():
+    report = check_text(
+        """
+apiVersion: tekton.dev/v1
+kind: Pipeline
+metadata: {name: p}
+spec:
+  tasks:
+    - {name: a, taskRef: {name: x}}
+  finally:
+    - name: report
+      taskRef: {name: gitlab-set-status}
+---
+apiVersion: tekton.dev/v1
+kind: Task
+metadata: {name: gitlab-set-status}
+spec:
+  params:
+    - {name: STATE, default: "$(tasks.status)"}
+    - {name: CONTEXT, default: ci/tekton}
+  steps: [{name: s, image: alpine, script: "true"}]
+"""
+    )
+    # A Task param default is not a Pipeline variable: Tekton leaves it as text.
+    green = by_label(report)["every task succeeds"]
+    assert [(p.state, p.context) for p in green.outcome.posts] == [("$(tasks.status)", "ci/tekton")]
+    assert green.verdict == "BAD STATE, NO STATUS"
