@@ -1,0 +1,98 @@
+"""`finale validate`: check Tekton YAML the way the admission webhook would, offline."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TextIO
+
+from finale.adapters.yaml_io import SourceDoc, read_files
+from finale.cli.error_handler import EXIT_BAD_INPUT, EXIT_OK
+from finale.core.validate import render_errors, validate_document
+from finale.errors import InputError
+
+NAME = "validate"
+HELP = "check Pipelines, Tasks and runs against Tekton's admission rules, every problem at once"
+_SUFFIXES = {".yaml", ".yml", ".json"}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-f", "--filename", action="append", required=True, metavar="FILE",
+                        help="YAML/JSON file, a directory of them, or - for stdin (repeatable)")
+    parser.add_argument("--feature", action="append", default=[], metavar="NAME",
+                        help="a Tekton feature flag that is on, e.g. enable-param-enum or "
+                        "enable-api-fields=alpha (repeatable)")
+    parser.add_argument("--tekton-text", action="store_true",
+                        help="also print the errors as Tekton's webhook would word them")
+
+
+def _expand(paths: list[str]) -> Iterator[str]:
+    """Each file on its own, so one broken file does not hide the others' problems."""
+    for path in paths:
+        p = Path(path)
+        if path == "-" or not p.is_dir():
+            yield path
+            continue
+        try:
+            files = sorted(f for f in p.iterdir() if f.suffix in _SUFFIXES)
+        except OSError as exc:
+            raise InputError(f"{path}: cannot list the directory: {exc.strerror or exc}") from None
+        if not files:
+            raise InputError(f"{path}: no .yaml, .yml or .json files in this directory")
+        yield from (str(f) for f in files)
+
+
+def _object_name(doc: SourceDoc) -> str:
+    meta = doc.data.get("metadata")
+    meta = meta if isinstance(meta, dict) else {}
+    name = meta.get("name") or (f"{meta['generateName']}*" if meta.get("generateName") else "")
+    return f"{doc.data.get('kind', '?')}/{name or '?'}"
+
+
+def validate_files(paths: list[str], features: frozenset[str], out: TextIO,
+                   tekton_text: bool = False) -> int:
+    """Print one line per problem (with its fix) or one `is valid` line per object."""
+    failed = False
+    for arg in paths:
+        try:
+            files = list(_expand([arg]))
+        except InputError as exc:
+            print(str(exc), file=out)
+            failed = True
+            continue
+        failed = _validate_each(files, features, out, tekton_text) or failed
+    return EXIT_BAD_INPUT if failed else EXIT_OK
+
+
+def _validate_each(files: list[str], features: frozenset[str], out: TextIO,
+                   tekton_text: bool) -> bool:
+    """True when any file had a problem."""
+    failed = False
+    for path in files:
+        try:
+            docs = read_files([path])
+        except InputError as exc:
+            print(str(exc), file=out)
+            failed = True
+            continue
+        for doc in docs:
+            errors = validate_document(doc.data, features=features)
+            if not errors:
+                print(f"{doc.source}: {_object_name(doc)} is valid", file=out)
+                continue
+            failed = True
+            for error in errors:
+                where = f"{error.path}: " if error.path else ""
+                print(f"{doc.source}: {where}{error.message}", file=out)
+                if error.hint:
+                    print(f"  fix: {error.hint}", file=out)
+            if tekton_text:
+                print(f"{doc.source}: Tekton would say: validation failed: "
+                      f"{render_errors(errors)}", file=out)
+    return failed
+
+
+def main(args: argparse.Namespace) -> int:
+    return validate_files(args.filename, frozenset(args.feature), sys.stdout, args.tekton_text)

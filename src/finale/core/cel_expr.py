@@ -1,0 +1,68 @@
+"""CEL guards (`when: [{cel: ...}]`) over the `cel` package, imported lazily (slow import).
+
+Tekton compiles a CEL guard with an empty environment at admission and evaluates it after
+substitution; the result must be a boolean (pkg/apis/pipeline/v1/when_validation.go,
+pkg/reconciler/pipelinerun/resources/pipelinerunresolution.go `EvaluateCEL`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# The `cel` package reports a name that is not declared only when it evaluates, while cel-go's
+# checker refuses it at compile time; this text marks that case so admission can refuse it too.
+_UNDECLARED = "Undefined variable or function"
+
+
+class CelError(Exception):
+    """A CEL guard that does not parse, fails to evaluate, or gives a non-boolean."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _cel() -> Any:
+    import cel  # lazy on purpose: importing cel costs ~150 ms
+
+    return cel
+
+
+def _run(expr: str) -> Any:
+    return _cel().evaluate(expr)
+
+
+def check_syntax(expr: str) -> str | None:
+    """The admission check: error text for an expression Tekton would refuse, else None.
+
+    Tekton variables are not substituted yet, so they must sit inside quotes
+    (`'$(params.branch)' == 'main'`); a bare `$(params.x)` or `params.x` is refused.
+    """
+    cel = _cel()
+    try:
+        program = cel.compile(expr)
+    except Exception as exc:  # the package raises builtin types with no common base
+        return str(exc)
+    try:
+        program.execute({})
+    except Exception as exc:
+        text = str(exc)
+        # Only an undeclared name is a compile-time error for cel-go; a failure such as a
+        # division by zero happens at run time and is not an admission error.
+        if _UNDECLARED in text:
+            return text
+    return None
+
+
+def evaluate_bool(expr: str) -> bool:
+    """Evaluate a substituted CEL guard; CelError for any error or a non-boolean result."""
+    try:
+        result = _run(expr)
+    except Exception as exc:  # ValueError, RuntimeError, TypeError, ZeroDivisionError...
+        raise CelError(str(exc) or type(exc).__name__) from None
+    if not isinstance(result, bool):
+        raise CelError(f"The CEL expression {expr} is not evaluated to a boolean")
+    return result
+
+
+__all__ = ["CelError", "check_syntax", "evaluate_bool"]
