@@ -14,7 +14,8 @@ Config (YAML/JSON file or dict; repository paths relative to the file):
              idempotent: false, reject_skipped: false, omit_pipeline_id: false,
              rate_limit_headers: false}
     pipelines:                           # optional: pipelines that exist before any post
-      - {project: 42, sha: main, ref: main, status: created, jobs: [{name: rspec}]}
+      - {project: 42, sha: main, ref: main, status: created,
+         jobs: [{name: rspec}]}          # a job may also set stage, allow_failure, retried
 
 Stable Python API (used by tests and `finale demo`):
 
@@ -29,9 +30,10 @@ Stable Python API (used by tests and `finale demo`):
 
 Endpoints: `POST /api/v4/projects/:id/statuses/:sha`,
 `GET /api/v4/projects/:id/repository/commits/:sha/statuses`,
-`GET /api/v4/projects/:id/repository/commits/:sha`, and the test endpoints under `/-/emulator/`
-(see `admin.py`). A ref-less status goes to the first branch containing the commit in ref-name
-order (`feature/x` before `main`), as GitLab's `branch_names_contains` returns them.
+`GET /api/v4/projects/:id/repository/commits/:sha` (the only one that also answers without a
+token, for public projects), and the test endpoints under `/-/emulator/` (see `admin.py`).
+A ref-less status goes to the first branch containing the commit in ref-name order
+(`feature/x` before `main`), as GitLab's `branch_names_contains` returns them.
 `finale.testing.gitlab_emulator.sample` builds a ready-made repository and config.
 """
 

@@ -96,8 +96,10 @@ def _oauth_error(status: int, error: str, description: str, scope: str | None = 
     return Denied(status=status, body=body, www_authenticate=header)
 
 
-def role_level(user: UserConfig, project: ProjectConfig) -> int:
+def role_level(user: UserConfig | None, project: ProjectConfig) -> int:
     """Highest role from the project itself, its id, or any parent group; 0 for none."""
+    if user is None:
+        return 0
     keys = {project.path.lower(), str(project.id)}
     parts = project.path.lower().split("/")
     keys.update("/".join(parts[:i]) for i in range(1, len(parts)))
@@ -107,12 +109,15 @@ def role_level(user: UserConfig, project: ProjectConfig) -> int:
     return max(levels, default=0)
 
 
-def can_see_project(user: UserConfig, project: ProjectConfig) -> bool:
-    """Private projects are invisible (404, never 403) to non-members."""
+def can_see_project(user: UserConfig | None, project: ProjectConfig) -> bool:
+    """Private projects are invisible (404, never 403) to non-members; without a login only
+    public ones are visible."""
+    if user is None:
+        return project.visibility == "public"
     return project.visibility != "private" or role_level(user, project) > 0
 
 
-def can_read_statuses(user: UserConfig, project: ProjectConfig) -> bool:
+def can_read_statuses(user: UserConfig | None, project: ProjectConfig) -> bool:
     """Reporter or higher; anyone who sees a public/internal project (public builds)."""
     return project.visibility != "private" or role_level(user, project) >= ROLES["reporter"]
 

@@ -106,7 +106,8 @@ def seed_pipeline(service: GitLabService, seed: SeedPipeline) -> Pipeline:
         first_job = store.next_job_id()
         jobs = tuple(Job(id=first_job + i, pipeline_id=pipeline.id, project_id=project.id,
                          sha=sha, ref=seed.ref, name=j.name, status=j.status, stage=j.stage,
-                         allow_failure=j.allow_failure, user_id=None, created_at=now)
+                         allow_failure=j.allow_failure, retried=j.retried, user_id=None,
+                         created_at=now)
                      for i, j in enumerate(seed.jobs))
         store.save(pipelines=(pipeline,), jobs=jobs)
     return pipeline

@@ -75,6 +75,7 @@ class SeedJob:
     status: str = "success"
     stage: str = "test"
     allow_failure: bool = False
+    retried: bool = False  # superseded by a later run of the same job
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -305,8 +305,9 @@ class _Parser:
         data = self.mapping(item, path)
         if data is None:
             return None
-        self.unknown_keys(data, path, ("name", "status", "stage", "allow_failure"))
+        self.unknown_keys(data, path, ("name", "status", "stage", "allow_failure", "retried"))
         return SeedJob(name=self.string(data, "name", path),
                        status=self.string(data, "status", path, "success"),
                        stage=self.string(data, "stage", path, "test"),
-                       allow_failure=self.boolean(data, "allow_failure", path, False))
+                       allow_failure=self.boolean(data, "allow_failure", path, False),
+                       retried=self.boolean(data, "retried", path, False))

@@ -2,8 +2,9 @@
 
 Shapes follow GitLab's docs: Rack::Attack throttles answer plain-text `Retry later` with
 `Retry-After`, `RateLimit-ResetTime` and the `RateLimit-*` headers (`RateLimit-Reset` is Unix
-time); application limits answer 429 without them; `lib/api/api.rb` maps a failed exclusive
-lease to 409 `409 Conflict: Resource lock`; proxies in front of GitLab answer 502 with HTML.
+time); application limits answer 429 without them; the commit-status service turns a lease it
+cannot get into 409 with its own message (`conflict!` in `lib/api/commit_statuses.rb`); proxies
+in front of GitLab answer 502 with HTML.
 Application limits answer 429 with a JSON body and `Retry-After` but no `RateLimit-*` headers.
 """
 
@@ -19,6 +20,7 @@ from finale.testing.gitlab_emulator.config_loader import parse_faults
 from finale.testing.gitlab_emulator.replies import Reply, message
 
 RATE_LIMIT = 2000
+LOCK_CONFLICT_TEXT = "Another update to this commit status is in progress"
 APP_LIMIT_TEXT = "This endpoint has been requested too many times. Try again later."
 _BAD_GATEWAY_HTML = (
     "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
@@ -74,7 +76,7 @@ class FaultSwitch:
 
     def take_lock(self) -> Reply | None:
         if self._take("lock"):
-            return message(409, "409 Conflict: Resource lock")
+            return message(409, LOCK_CONFLICT_TEXT)
         return None
 
     def rate_limit_headers(self, now: float) -> tuple[tuple[str, str], ...]:

@@ -92,7 +92,7 @@ def _add_or_update_job(ctx: PostContext, pipeline: Pipeline, params: PostParams)
         user_id=ctx.user.id, created_at=ctx.now)
     job = with_attributes(base, params)
     taken = [j.name for j in jobs if not j.is_external]
-    errors = validate_job(job, taken)
+    job, errors = validate_job(job, taken)
     if errors:
         return message(400, errors)
     if match is not None and ctx.faults.idempotent and match.status == params.state:
@@ -100,11 +100,10 @@ def _add_or_update_job(ctx: PostContext, pipeline: Pipeline, params: PostParams)
     moved = apply_state(job, params.state, ctx.now)
     if isinstance(moved, str):
         return message(400, moved)
-    changed = [moved]
-    if match is None:
-        # A new job supersedes every other latest job of that name in the pipeline.
-        changed += [replace(j, retried=True) for j in jobs
-                    if j.name == moved.name and not j.retried]
+    # AddJobService calls `update_older_statuses_retried!` after every post, update or not:
+    # every other latest job of that name in the pipeline becomes retried.
+    changed = [moved] + [replace(j, retried=True) for j in jobs
+                         if j.name == moved.name and not j.retried and j.id != moved.id]
     ctx.store.save(pipelines=(replace(pipeline, updated_at=ctx.now),), jobs=tuple(changed))
     return _created(ctx, moved)
 

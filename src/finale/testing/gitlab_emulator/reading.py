@@ -70,6 +70,8 @@ def _list_params(params: Mapping[str, Any]) -> dict[str, Any] | str:
         checked[key] = value
     page = _integer(params, "page", 1, errors)
     per_page = _integer(params, "per_page", DEFAULT_PER_PAGE, errors)
+    if per_page == 0:  # PaginationParams: `except_values: [0]`
+        errors.append("per_page has a value not allowed")
     if errors:
         return ", ".join(errors)
     checked["page"] = max(page or 1, 1)
@@ -112,9 +114,11 @@ def _ordered(jobs: list[Job], order_by: str, sort: str) -> list[Job]:
 
 def _page_headers(ctx: ReadContext, params: Mapping[str, Any], page: int, per_page: int,
                   total: int) -> tuple[tuple[str, str], ...]:
-    pages = max(math.ceil(total / per_page), 1)
-    next_page = str(page + 1) if page < pages else ""
-    prev_page = str(page - 1) if 1 < page <= pages + 1 else ""
+    # Kaminari: no neighbours for a page past the end; X-Total-Pages is at least 1.
+    real_pages = math.ceil(total / per_page)
+    pages = max(real_pages, 1)
+    next_page = str(page + 1) if page < real_pages else ""
+    prev_page = str(page - 1) if 1 < page <= real_pages else ""
     kept = {k: str(v) for k, v in params.items() if k not in (*SECRET_PARAMS, "page", "per_page")}
 
     def link(number: int, rel: str) -> str:
@@ -133,11 +137,19 @@ def _page_headers(ctx: ReadContext, params: Mapping[str, Any], page: int, per_pa
 
 def commit_detail(ctx: ReadContext, params: Mapping[str, Any], readable: Readable, sha: str,
                   ) -> Reply:
-    """`GET /projects/:id/repository/commits/:sha` with status and last_pipeline."""
+    """`GET /projects/:id/repository/commits/:sha` with status and last_pipeline.
+
+    The commits API checks access in a `before` block, so 403/404 come ahead of Grape's 400.
+    """
     found = readable()
     if isinstance(found, Reply):
         return found
     project, repo = found
+    raw_stats = params.get("stats", True)
+    # Grape turns a blank Boolean into nil (no stats) and refuses anything it cannot read.
+    stats = False if raw_stats == "" else to_boolean(raw_stats)
+    if stats is None:
+        return error(400, "stats is invalid")
     full = repo.resolve(sha)
     if full is None:
         return not_found("Commit")
@@ -149,6 +161,6 @@ def commit_detail(ctx: ReadContext, params: Mapping[str, Any], readable: Readabl
         status = composite_status(latest, newest.status)
         last = pipeline_entity(newest, status, project, ctx.base_url)
     body = commit_entity(repo.commit(full), project, ctx.base_url, last)
-    if to_boolean(params.get("stats", True)) is False:
+    if not stats:
         body.pop("stats")
     return json_reply(200, body)

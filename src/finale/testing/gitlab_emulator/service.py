@@ -72,14 +72,16 @@ class GitLabService:
         params = request_params(request)
         if isinstance(params, Reply):
             return params
-        user = access.authenticate(self.config, access.credential(request.headers, params),
-                                   request.method)
+        token = access.credential(request.headers, params)
+        # The commits API serves public projects to anyone, so it needs no login.
+        anonymous = token is None and kind == "commit"
+        user = None if anonymous else access.authenticate(self.config, token, request.method)
         if isinstance(user, access.Denied):
             headers = (("WWW-Authenticate", user.www_authenticate),) \
                 if user.www_authenticate else ()
             return json_reply(user.status, dict(user.body), headers)
         with self.store.lock:
-            if kind == "post":
+            if kind == "post" and user is not None:
                 return self._post(user, project_ref, sha, params)
             return self._read(kind, request, user, project_ref, sha, params)
 
@@ -101,15 +103,15 @@ class GitLabService:
                           now=gitlab_timestamp(self.clock()), base_url=self.base_url)
         return post_status(ctx, sha, post)
 
-    def _read(self, kind: str, request: ApiRequest, user: UserConfig, project_ref: str, sha: str,
-              params: Mapping[str, Any]) -> Reply:
+    def _read(self, kind: str, request: ApiRequest, user: UserConfig | None, project_ref: str,
+              sha: str, params: Mapping[str, Any]) -> Reply:
         ctx = ReadContext(store=self.store, users=self.config.users, base_url=self.base_url,
                           faults=self.faults.current(), path=request.path)
         if kind == "list":
             return list_statuses(ctx, params, lambda: self._readable(project_ref, user), sha)
         return commit_detail(ctx, params, lambda: self._readable(project_ref, user), sha)
 
-    def _readable(self, project_ref: str, user: UserConfig,
+    def _readable(self, project_ref: str, user: UserConfig | None,
                   ) -> tuple[ProjectConfig, GitRepo] | Reply:
         project = self._project(project_ref, user)
         if project is None:
@@ -118,7 +120,7 @@ class GitLabService:
             return FORBIDDEN
         return project, self.repos[project.id]
 
-    def _project(self, ref: str, user: UserConfig) -> ProjectConfig | None:
+    def _project(self, ref: str, user: UserConfig | None) -> ProjectConfig | None:
         """By numeric id or full path (case-insensitive); None if unknown or invisible."""
         for project in self.config.projects:
             if ref == str(project.id) or ref.lower() == project.path.lower():

@@ -11,7 +11,9 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
-from urllib.parse import urlsplit
+
+from finale.testing.gitlab_emulator import urls
+from finale.testing.gitlab_emulator.urls import url_problem as url_problem  # re-exported
 
 POSTABLE_STATES = ("pending", "running", "success", "failed", "canceled", "skipped")
 ACTIVE_STATES = ("pending", "running")
@@ -93,7 +95,7 @@ def coerce_post_params(params: Mapping[str, Any], reject_skipped: bool = False,
     errors: list[str] = []
     states = [s for s in POSTABLE_STATES if not (reject_skipped and s == "skipped")]
     state = _string(params, "state", errors)
-    if state is None:
+    if "state" not in params:  # Grape's presence check wants the key; a JSON null passes it
         errors.append("state is missing")
     if state not in states:
         errors.append("state does not have a valid value")
@@ -171,37 +173,38 @@ def with_attributes(job: Job, params: PostParams) -> Job:
     return replace(job, **changes)
 
 
-def validate_job(job: Job, taken_names: Iterable[str]) -> dict[str, list[str]]:
-    """Model validation errors keyed by field, in GitLab's order; empty when valid."""
+def validate_job(job: Job, taken_names: Iterable[str]) -> tuple[Job, dict[str, list[str]]]:
+    """Run the model validations in GitLab's order; the job comes back with `target_url`
+    stripped (the URL validator does that), with the errors keyed by field (empty if valid).
+
+    CommitStatus checks name presence and the 255 limits first; GenericCommitStatus then checks
+    `target_url` again (URL, then its own 255 limit, so an over-long URL is reported twice, as
+    Rails does for two validators) and last the name against non-external jobs.
+    """
     errors: dict[str, list[str]] = {}
+
+    def add(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(message)
+
+    too_long = f"is too long (maximum is {MAX_LENGTH} characters)"
     if not job.name.strip():
-        errors.setdefault("name", []).append("can't be blank")
-    elif job.name in set(taken_names):
-        errors.setdefault("name", []).append("has already been taken")
+        add("name", "can't be blank")
     for field in ("ref", "target_url", "description"):
         value = getattr(job, field)
-        # GenericCommitStatus declares target_url's URL check before its length check.
-        problem = url_problem(value) if field == "target_url" and value is not None else None
-        if problem:
-            errors.setdefault(field, []).append(f"is blocked: {problem}")
         if value is not None and len(value) > MAX_LENGTH:
-            errors.setdefault(field, []).append(
-                f"is too long (maximum is {MAX_LENGTH} characters)")
-    return errors
-
-
-def url_problem(url: str) -> str | None:
-    """Why GitLab's URL validator refuses `url` (schemes http/https; local hosts allowed)."""
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises ValueError on a bad port
-    except ValueError:
-        return "URI is invalid"
-    if parts.scheme.lower() not in ("http", "https"):
-        return "Only allowed schemes are http, https"
-    if not parts.hostname or any(c.isspace() for c in url):
-        return "URI is invalid"
-    return None
+            add(field, too_long)
+    if job.target_url is not None:
+        target_url = urls.strip(job.target_url)
+        job = replace(job, target_url=target_url)
+        # Never blank here: blank values were dropped before the job was built.
+        problem = urls.url_problem(target_url)
+        if problem is not None:
+            add("target_url", f"is blocked: {problem}")
+        if len(target_url) > MAX_LENGTH:
+            add("target_url", too_long)
+    if job.name.strip() and job.name in set(taken_names):
+        add("name", "has already been taken")
+    return job, errors
 
 
 def composite_status(jobs: Sequence[Job], empty: str = "created") -> str:
