@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "graph",
     "gitlab_emulator",
     "demo",
+    "serve",
 )
 
 

@@ -1,0 +1,128 @@
+"""`finale serve`: receive Tekton PipelineRun CloudEvents and report them to GitLab.
+
+Runs until SIGINT/SIGTERM (exit 0). The token comes from `--token-file` or GITLAB_TOKEN, never
+from a flag value, so it stays out of process listings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import signal
+import sqlite3
+import sys
+import threading
+from pathlib import Path
+from types import FrameType
+
+from finale.adapters.gitlab_delivery import GitLabDelivery
+from finale.adapters.gitlab_wire import DEFAULT_API_PREFIX, DEFAULT_TIMEOUT, ReportInputError
+from finale.adapters.outbox import Outbox
+from finale.adapters.service import Backoff, RunningService, ServiceConfig, start_service
+from finale.core.events import DEFAULT_STATUS_NAME
+from finale.errors import InputError
+
+NAME = "serve"
+HELP = "Report Tekton PipelineRun CloudEvents to GitLab as commit statuses (no pipeline edits)."
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--gitlab-url", required=True, help="host (https assumed) or full URL")
+    parser.add_argument("--token-file", default=None, help="file holding the token (else env GITLAB_TOKEN)")
+    parser.add_argument("--db", required=True, help="SQLite outbox file (created if missing)")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", default="8080", help="port to listen on; 0 picks a free one (default 8080)")
+    parser.add_argument("--name", default=DEFAULT_STATUS_NAME,
+                        help=f"status name when the PipelineRun sets none (default {DEFAULT_STATUS_NAME})")
+    parser.add_argument("--api-prefix", default=DEFAULT_API_PREFIX, help="default: /api/v4")
+    parser.add_argument("--ca-file", default=None, help="PEM CA bundle for GitLab's TLS")
+    parser.add_argument("--insecure", action="store_true", help="skip TLS verification")
+    parser.add_argument("--timeout", default=str(DEFAULT_TIMEOUT), help="seconds per GitLab request (default 10)")
+    parser.add_argument("--max-backoff", default="300", help="longest wait between retries, seconds (default 300)")
+
+
+def _token(token_file: str | None) -> str:
+    if token_file is not None:
+        try:
+            token = Path(token_file).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise InputError(f"--token-file: cannot read {token_file}: {exc.strerror}") from None
+        if not token:
+            raise InputError(f"--token-file: {token_file} is empty; fix: put the token in it")
+        return token
+    token = os.environ.get("GITLAB_TOKEN", "").strip()
+    if not token:
+        raise InputError("no GitLab token; fix: pass --token-file FILE or set GITLAB_TOKEN")
+    return token
+
+
+def _port(text: str) -> int:
+    if not text.strip().isdigit() or int(text) > 65535:
+        raise InputError(f"--port: {text!r} is not a port number; fix: e.g. --port 8080 (0 = any free)")
+    return int(text)
+
+
+def _seconds(flag: str, text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise InputError(f"{flag}: {text!r} must be a number of seconds > 0")
+    return value
+
+
+def _open_outbox(path: str) -> Outbox:
+    try:
+        return Outbox(path)
+    except (sqlite3.Error, OSError) as exc:
+        raise InputError(f"--db: cannot use {path} as the outbox: {exc}; "
+                         "fix: give a writable file path") from None
+
+
+def _start(args: argparse.Namespace) -> RunningService:
+    port = _port(args.port)
+    backoff = Backoff(base=1.0, cap=_seconds("--max-backoff", args.max_backoff))
+    try:
+        delivery = GitLabDelivery(args.gitlab_url, _token(args.token_file),
+                                  api_prefix=args.api_prefix,
+                                  timeout=_seconds("--timeout", args.timeout),
+                                  ca_file=args.ca_file, verify_tls=not args.insecure)
+    except ReportInputError as exc:
+        raise InputError(str(exc)) from None
+    if not args.name.strip():
+        raise InputError("--name: empty; fix: give a status name such as tekton-pipeline")
+    outbox = _open_outbox(args.db)
+    config = ServiceConfig(host=args.host, port=port, status_name=args.name.strip(),
+                           backoff=backoff)
+    try:
+        return start_service(outbox, delivery, config, log=_log)
+    except OSError as exc:
+        raise InputError(f"cannot listen on {args.host}:{port}: {exc.strerror or exc}; "
+                         "fix: choose another --host/--port") from None
+
+
+def _log(line: str) -> None:
+    print(f"finale serve: {line}", file=sys.stderr, flush=True)
+
+
+def main(args: argparse.Namespace) -> int:
+    service = _start(args)
+    stop = threading.Event()
+
+    def _on_signal(signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    if threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, _on_signal)
+    print(f"finale serve listening on {service.base_url}", flush=True)
+    try:
+        # A short wait keeps the main thread responsive to signals.
+        while not stop.wait(0.2):
+            pass
+    finally:
+        _log("stopping: posting what is due, pending rows stay in the outbox")
+        service.stop()
+    return 0

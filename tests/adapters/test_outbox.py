@@ -1,0 +1,143 @@
+"""The SQLite outbox on a real file: de-duplication, ordering, retries, restarts."""
+
+import sqlite3
+
+import pytest
+
+from finale.adapters.outbox import Outbox, connect
+from finale.core.events import StatusUpdate
+from finale.core.gitlab_state import GitLabState
+
+
+class Clock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+
+def update(event_id, state, when="2026-01-01T10:00:00.000000Z", *, run="uid-1", description=""):
+    final = state in ("success", "failed", "canceled")
+    order = {"pending": "0", "running": "1"}.get(state, "2")
+    return StatusUpdate(
+        event_id=event_id, event_type="dev.tekton.event.pipelinerun.x.v1", run=run, run_name="ci/build-1",
+        project="team/sub/app", sha="abc1234", ref="", name="tekton-pipeline", target_url="",
+        state=GitLabState(state), description=description, final=final,
+        rank=f"{int(final)}|{when}|{order}",
+    )
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+@pytest.fixture
+def outbox(tmp_path, clock):
+    return Outbox(tmp_path / "outbox.db", clock=clock)
+
+
+def states(outbox):
+    return [(row.update.event_id, row.update.state.value) for row in outbox.due()]
+
+
+def test_accepts_once_per_event_id(outbox):
+    assert outbox.accept(update("a", "running")) == "accepted"
+    assert outbox.accept(update("a", "failed")) == "duplicate"
+    assert states(outbox) == [("a", "running")]
+
+
+def test_a_late_running_never_follows_a_final_state(outbox):
+    assert outbox.accept(update("f", "failed", "2026-01-01T10:00:05.000000Z")) == "accepted"
+    assert outbox.accept(update("r", "running", "2026-01-01T10:00:09.000000Z")) == "stale"
+    assert states(outbox) == [("f", "failed")]
+    assert outbox.counts() == {"pending": 1, "done": 0, "failed": 0, "superseded": 0, "stale": 1}
+
+
+def test_a_final_state_supersedes_an_unsent_running(outbox):
+    outbox.accept(update("r", "running"))
+    outbox.accept(update("c", "canceled", "2026-01-01T10:00:01.000000Z"))
+    assert states(outbox) == [("c", "canceled")]
+    assert outbox.counts()["superseded"] == 1
+
+
+def test_repeated_running_is_not_sent_twice(outbox):
+    outbox.accept(update("r1", "running"))
+    assert outbox.accept(update("r2", "running", "2026-01-01T10:00:03.000000Z")) == "stale"
+    assert outbox.accept(update("r0", "pending", "2026-01-01T09:00:00.000000Z")) == "stale"
+
+
+def test_other_runs_and_commits_are_independent(outbox):
+    outbox.accept(update("a", "failed"))
+    assert outbox.accept(update("b", "running", run="uid-2")) == "accepted"
+    assert states(outbox) == [("a", "failed"), ("b", "running")]
+
+
+def test_retry_waits_for_its_time_and_done_leaves_the_queue(outbox, clock):
+    outbox.accept(update("a", "success"))
+    (row,) = outbox.due()
+    outbox.mark_retry(row.seq, "HTTP 502: Bad Gateway", delay=30)
+    assert outbox.due() == [] and outbox.next_due_in() == 30
+    clock.now += 30
+    (again,) = outbox.due()
+    assert again.attempts == 1
+    assert outbox.problems() == [{"status": "pending", "project": "team/sub/app", "sha": "abc1234",
+                                  "name": "tekton-pipeline", "run": "ci/build-1", "state": "success",
+                                  "attempts": 1, "error": "HTTP 502: Bad Gateway"}]
+    outbox.mark_done(again.seq, posted_id=7)
+    assert outbox.due() == [] and outbox.next_due_in() is None
+    assert outbox.counts()["done"] == 1 and outbox.problems() == []
+
+
+def test_a_permanent_refusal_is_kept_as_failed(outbox):
+    outbox.accept(update("a", "success"))
+    (row,) = outbox.due()
+    outbox.mark_failed(row.seq, "HTTP 404: 404 Project Not Found")
+    assert outbox.counts()["failed"] == 1
+    assert outbox.problems()[0]["error"] == "HTTP 404: 404 Project Not Found"
+
+
+def test_a_superseded_row_in_flight_is_not_rescheduled(outbox):
+    outbox.accept(update("r", "running"))
+    (row,) = outbox.due()
+    outbox.accept(update("s", "success", "2026-01-01T10:00:01.000000Z"))
+    outbox.mark_retry(row.seq, "HTTP 500", delay=0)
+    assert states(outbox) == [("s", "success")]
+
+
+def test_pending_rows_survive_a_restart(tmp_path, clock):
+    path = tmp_path / "outbox.db"
+    Outbox(path, clock=clock).accept(update("a", "failed", description="Tekton: PipelineRun failed"))
+    reopened = Outbox(path, clock=clock)
+    (row,) = reopened.due()
+    assert row.update == update("a", "failed", description="Tekton: PipelineRun failed")
+    assert reopened.accept(update("a", "failed")) == "duplicate"
+
+
+def test_the_file_is_in_wal_mode(outbox):
+    db = sqlite3.connect(outbox.path)
+    try:
+        assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    finally:
+        db.close()
+
+
+def test_an_unknown_schema_version_is_refused(tmp_path):
+    path = tmp_path / "other.db"
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA user_version = 9")
+    db.close()
+    with pytest.raises(sqlite3.DatabaseError, match="outbox schema version 9, expected 1"):
+        Outbox(path)
+
+
+def test_connect_rolls_back_on_error(outbox):
+    outbox.accept(update("a", "running"))
+    with pytest.raises(RuntimeError), connect(outbox.path) as db:
+        db.execute("DELETE FROM events")
+        raise RuntimeError("boom")
+    assert outbox.counts()["pending"] == 1
+    with connect(outbox.path) as db:
+        db.execute("DELETE FROM events")
+    assert outbox.counts()["pending"] == 0
