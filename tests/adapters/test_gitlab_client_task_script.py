@@ -116,6 +116,25 @@ def test_repeated_running_is_success_with_empty_results(script, tmp_path):
     assert (tmp_path / "status-id").read_text() == ""
 
 
+def test_completed_state_turns_completed_into_canceled(script, tmp_path):
+    # A Pipeline without DAG guards only ends Completed after a graceful stop.
+    with FaultServer() as server:
+        done = run_script(
+            script,
+            tmp_path,
+            GITLAB_HOST_URL=server.base_url,
+            REPO_FULL_NAME="42",
+            SHA=SHA,
+            STATE="Completed",
+            COMPLETED_STATE="canceled",
+            DESCRIPTION="",
+        )
+    assert done.returncode == 0, done.stderr
+    [seen] = server.requests
+    assert seen.json["state"] == "canceled"
+    assert seen.json["description"] == "Tekton: the run stopped before every task ran"
+
+
 def test_refusal_exits_1(script, tmp_path):
     with FaultServer([json_reply(403, {"message": "403 Forbidden"})]) as server:
         done = run_script(
@@ -130,6 +149,10 @@ def test_refusal_exits_1(script, tmp_path):
     ("env", "message"),
     [
         ({"STATE": "failure"}, "param STATE: unknown state 'failure'"),
+        (
+            {"STATE": "Completed", "COMPLETED_STATE": "cancelled"},
+            "param COMPLETED_STATE: expected success, failed or canceled, got 'cancelled'",
+        ),
         ({"STATE": "success", "COVERAGE": "abc"}, "param COVERAGE must be a number"),
         ({"STATE": "success", "PIPELINE_ID": "-3"}, "param PIPELINE_ID must be a finite"),
         ({"STATE": "success", "SSL_VERIFY": "maybe"}, "param SSL_VERIFY must be true or false"),

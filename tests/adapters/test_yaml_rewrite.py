@@ -36,6 +36,8 @@ CASES = [
                  Options(style="one-task", context="ci/tekton"), id="pipelinerun"),
     pytest.param("flow-before.json", "flow-after.json", Options(start_status=True), id="json"),
     pytest.param("moved-before.yaml", "moved-after.yaml", Options(start_status=True), id="moved"),
+    pytest.param("guarded-before.yaml", "guarded-after.yaml", Options(), id="guarded"),
+    pytest.param("answer-before.yaml", "answer-after.yaml", Options(), id="answer"),
 ]
 
 
@@ -90,10 +92,13 @@ def test_seed_finally_tasks_are_the_answer_pattern() -> None:
     doc = parse_text((FIXTURES / "seed-after.yaml").read_text(), "s")[0].data
     spec = doc["spec"]
     assert [t["name"] for t in spec["tasks"]] == ["fetch-repository", "buildpacks"]
-    failed, success = spec["finally"]
+    failed, success, canceled = spec["finally"]
     assert failed["when"] == [
         {"input": "$(tasks.status)", "operator": "in", "values": ["Failed", "None"]}]
-    assert success["when"][0]["values"] == ["Succeeded", "Completed"]
+    # The seed has no DAG guard: Completed only follows a graceful stop, reported as canceled.
+    assert success["when"][0]["values"] == ["Succeeded"]
+    assert canceled["when"][0]["values"] == ["Completed"]
+    assert {p["name"]: p["value"] for p in canceled["params"]}["STATE"] == "canceled"
     params = {p["name"]: p["value"] for p in success["params"]}
     assert params == {
         "STATE": "success",

@@ -24,11 +24,14 @@ def test_seed_after_instrumenting(capsys: pytest.CaptureFixture[str]) -> None:
         "  subgraph finally\n"
         '    t_report_pipeline_failed_to_gitlab["report-pipeline-failed-to-gitlab"]\n'
         '    t_report_pipeline_success_to_gitlab["report-pipeline-success-to-gitlab"]\n'
+        '    t_report_pipeline_canceled_to_gitlab["report-pipeline-canceled-to-gitlab"]\n'
         "  end\n"
         '  tasks ==>|"when $(tasks.status) in [Failed, None]"| '
         "t_report_pipeline_failed_to_gitlab\n"
-        '  tasks ==>|"when $(tasks.status) in [Succeeded, Completed]"| '
+        '  tasks ==>|"when $(tasks.status) in [Succeeded]"| '
         "t_report_pipeline_success_to_gitlab\n"
+        '  tasks ==>|"when $(tasks.status) in [Completed]"| '
+        "t_report_pipeline_canceled_to_gitlab\n"
     )
 
 

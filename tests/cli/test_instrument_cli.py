@@ -41,6 +41,56 @@ def test_in_place_rewrites_the_file_and_a_second_run_changes_nothing(
     assert target.read_text() == (FIXTURES / "odd-after.yaml").read_text()
 
 
+# Inputs with a finally task (not a reporter) that can fail: check flags exactly that class.
+FAILING_FINALLY = {"moved-after.yaml": "every task succeeds, finally task cleanup fails"}
+AFTER_FIXTURES = sorted(p.name for p in FIXTURES.glob("*-after.*"))
+
+
+@pytest.mark.parametrize("name", AFTER_FIXTURES)
+def test_every_instrumented_fixture_passes_check(name: str,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["check", "-f", str(FIXTURES / name), "-o", "json"])
+    data = json.loads(capsys.readouterr().out)
+    flagged = [c["class"] for c in data["classes"] if any(not i["limit"] for i in c["issues"])]
+    expected = [FAILING_FINALLY[name]] if name in FAILING_FINALLY else []
+    assert (code, flagged) == (1 if expected else 0, expected), data["problems"]
+
+
+def test_warns_about_finally_tasks_that_can_fail(capsys: pytest.CaptureFixture[str]) -> None:
+    source = FIXTURES / "moved-before.yaml"
+    assert main(["instrument", "-f", str(source), "--start-status"]) == 0
+    out, err = capsys.readouterr()
+    assert out == (FIXTURES / "moved-after.yaml").read_text()  # cleanup itself is left alone
+    assert err.splitlines()[-1] == (
+        f"warning: {source}: spec: finally task cleanup can fail after GitLab was told success, "
+        "and the run then ends Failed; give it onError: continue (left unchanged)")
+
+
+def test_completed_is_reported_as_canceled_only_without_dag_guards(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["instrument", "-f", str(FIXTURES / "guarded-before.yaml")]) == 0
+    guarded = capsys.readouterr().out
+    assert "report-pipeline-canceled-to-gitlab" not in guarded
+    assert 'values: ["Succeeded", "Completed"]' in guarded
+    assert main(["instrument", "-f", str(FIXTURES / "guarded-before.yaml"), "--style", "one-task"]) == 0
+    assert "COMPLETED_STATE" not in capsys.readouterr().out
+
+
+def test_existing_answer_reporters_are_brought_up_to_date(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "answer.yaml"
+    shutil.copy(FIXTURES / "answer-before.yaml", target)
+    assert main(["instrument", "-f", str(target), "--in-place"]) == 0
+    assert capsys.readouterr().err == (
+        f"note: {target}: spec: the finally reporters now post canceled for $(tasks.status) = "
+        "Completed: no DAG task has a when or a matrix, so only a graceful stop gives Completed, "
+        "and that run ends Cancelled\n")
+    assert target.read_text() == (FIXTURES / "answer-after.yaml").read_text()
+    assert main(["instrument", "-f", str(target), "--in-place"]) == 0
+    assert capsys.readouterr().err == (
+        "note: already reports to GitLab in finally; nothing to change\n")
+
+
 def test_options_reach_the_output(capsys: pytest.CaptureFixture[str]) -> None:
     argv = ["instrument", "-f", str(FIXTURES / "pipelinerun-before.yaml"),
             "--style", "one-task", "--context", "ci/tekton"]
@@ -175,3 +225,13 @@ def test_instrumented_pipeline_reports_through_finale_run(
     ]
     assert {r.path_segments[-1] for r in gitlab.requests} == {SHA}
     assert TOKEN not in done.stdout + done.stderr
+
+
+def test_warns_when_existing_reporters_still_fail_check(capsys: pytest.CaptureFixture[str]) -> None:
+    source = FIXTURES.parent / "check" / "defect-two-reporters.yaml"
+    assert main(["instrument", "-f", str(source)]) == 0
+    err = capsys.readouterr().err
+    assert err.splitlines()[-1] == (
+        f"warning: {source}: the result still fails finale check: 2 outcome class(es) without "
+        "exactly one right final status, first: every task succeeds; run finale check on it for "
+        "the details and fixes")

@@ -224,3 +224,133 @@ spec:
     green = by_label(report)["every task succeeds"]
     assert [(p.state, p.context) for p in green.outcome.posts] == [("$(tasks.status)", "ci/tekton")]
     assert green.verdict == "BAD STATE, NO STATUS"
+
+
+GUARDED_DEPLOY = """
+apiVersion: tekton.dev/v1
+kind: Pipeline
+metadata: {name: p}
+spec:
+  tasks:
+    - {name: build, taskRef: {name: x}}
+    - name: deploy
+      runAfter: [build]
+      %s
+      taskRef: {name: x}
+  finally:
+    - name: report-failed
+      when: [{input: $(tasks.status), operator: in, values: [Failed]}]
+      taskRef: {name: gitlab-set-status}
+      params: [{name: STATE, value: failed}]
+    - name: report-success
+      when: [{input: $(tasks.status), operator: in, values: [%s]}]
+      taskRef: {name: gitlab-set-status}
+      params: [{name: STATE, value: success}]
+%s"""
+CANCELED_FOR_COMPLETED = """    - name: report-canceled
+      when: [{input: $(tasks.status), operator: in, values: [Completed]}]
+      taskRef: {name: gitlab-set-status}
+      params: [{name: STATE, value: canceled}]
+"""
+DEPLOY_WHEN = 'when: [{input: "$(params.env)", operator: in, values: [prod]}]'
+DEPLOY_MATRIX = "matrix: {params: [{name: region, value: [eu, us]}]}"
+
+
+@pytest.mark.parametrize(
+    ("guard", "twin"),
+    [
+        pytest.param(DEPLOY_WHEN, "deploy skipped by its when", id="when"),
+        pytest.param(DEPLOY_MATRIX, "deploy skipped (empty matrix array)", id="matrix"),
+    ],
+)
+def test_graceful_stop_a_green_run_with_a_skip_also_shows_is_a_limit(guard, twin):
+    report = check_text(GUARDED_DEPLOY % (guard, "Succeeded, Completed", ""))
+    rows = by_label(report)
+    assert rows[twin].outcome.aggregate == "Completed"
+    assert rows[twin].outcome.condition.status == "True"
+    stopped = rows["StoppedRunFinally while build runs"]
+    assert (stopped.outcome.aggregate, stopped.verdict, stopped.limit) == ("Completed", "CONTRADICTION", True)
+    assert stopped.covered_by.startswith(f"finally tasks cannot see spec.status and see what `{twin}` shows")
+    assert report.passed(), problem_texts(report)
+    assert not report.passed(strict=True)
+
+
+def test_graceful_stop_no_green_run_shows_is_a_problem():
+    # No DAG guard: Completed can only mean a graceful stop, so a reporter can post canceled.
+    report = check_text(GUARDED_DEPLOY % ("", "Succeeded, Completed", ""))
+    stopped = by_label(report)["StoppedRunFinally while build runs"]
+    assert (stopped.verdict, stopped.limit) == ("CONTRADICTION", False)
+    assert problem_texts(report) == [
+        "when StoppedRunFinally while build runs, `report-success` posts success but the run ends "
+        "False/Cancelled: a graceful stop ends the run Cancelled while $(tasks.status) is Completed, which no "
+        "run that succeeds shows here (no DAG task has a when or a matrix): post canceled for Completed "
+        "(a finally reporter guarded by $(tasks.status) in [Completed], or COMPLETED_STATE canceled when "
+        "STATE is $(tasks.status))"
+    ]
+
+
+def test_canceled_for_completed_is_right_without_dag_guards():
+    report = check_text(GUARDED_DEPLOY % ("", "Succeeded", CANCELED_FOR_COMPLETED))
+    assert report.passed(), problem_texts(report)
+    assert [p.state for p in by_label(report)["StoppedRunFinally while build runs"].outcome.posts] == ["canceled"]
+
+
+def test_canceled_for_completed_contradicting_a_green_run_is_a_problem_not_a_limit():
+    # The shared view is resolved for the run nobody interrupted: success is right there.
+    report = check_text(GUARDED_DEPLOY % (DEPLOY_WHEN, "Succeeded", CANCELED_FOR_COMPLETED))
+    skipped = by_label(report)["deploy skipped by its when"]
+    assert (skipped.verdict, skipped.limit) == ("CONTRADICTION", False)
+    assert [c.label for c in report.problems()] == ["deploy skipped by its when"]
+
+
+def test_ignored_failure_is_a_problem_although_failed_runs_show_the_same_status():
+    # The FailureIgnored reason tells it apart: a reporter can read $(tasks.lint.reason).
+    report = check("defect-onerror-continue.yaml")
+    row = by_label(report)["lint fails (onError: continue)"]
+    assert not row.limit and row in report.problems()
+
+
+def test_failing_finally_task_stays_a_problem():
+    report = check("defect-finally-fails.yaml")
+    row = by_label(report)["every task succeeds, finally task cleanup fails"]
+    assert not row.limit and row in report.problems()
+
+
+ONE_TASK = """
+apiVersion: tekton.dev/v1
+kind: Pipeline
+metadata: {name: p}
+spec:
+  tasks:
+    - {name: build, taskRef: {name: x}}
+    - {name: test, runAfter: [build], taskRef: {name: x}}
+  finally:
+    - name: report
+      taskRef: {name: gitlab-set-status}
+      params:
+        - {name: STATE, value: $(tasks.status)}
+%s"""
+
+
+@pytest.mark.parametrize(
+    ("extra", "posted", "passed"),
+    [
+        pytest.param("", "success", False, id="default-success"),
+        pytest.param("        - {name: COMPLETED_STATE, value: canceled}\n", "canceled", True, id="canceled"),
+        pytest.param(
+            "---\napiVersion: tekton.dev/v1\nkind: Task\nmetadata: {name: gitlab-set-status}\nspec:\n"
+            "  params: [{name: STATE}, {name: COMPLETED_STATE, default: canceled}]\n"
+            "  steps: [{name: s, image: alpine, script: 'true'}]\n",
+            "canceled",
+            True,
+            id="task-default",
+        ),
+        # Not a state our Task accepts: it exits 2 and posts nothing; the check shows the text.
+        pytest.param("        - {name: COMPLETED_STATE, value: cancelled}\n", "Completed", False, id="bad"),
+    ],
+)
+def test_one_task_style_reads_completed_state(extra, posted, passed):
+    report = check_text(ONE_TASK % extra)
+    stopped = by_label(report)["StoppedRunFinally while build runs"]
+    assert [p.state for p in stopped.outcome.posts] == [posted]
+    assert report.passed() is passed

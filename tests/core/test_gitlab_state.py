@@ -6,6 +6,7 @@ import pytest
 
 from finale.core.gitlab_state import (
     GitLabState,
+    parse_completed_state,
     parse_state,
     resolve_state,
     state_for_aggregate,
@@ -88,3 +89,29 @@ def test_resolve_state_accepts_both_vocabularies(text, state, has_default_words)
 def test_resolve_state_rejects_github_words():
     with pytest.raises(ValueError, match="unknown state 'failure'; expected a GitLab state"):
         resolve_state("failure")
+
+
+@pytest.mark.parametrize(
+    ("text", "completed", "state"),
+    [
+        pytest.param("Completed", "", GitLabState.SUCCESS, id="default-is-success"),
+        pytest.param("Completed", "canceled", GitLabState.CANCELED, id="completed-canceled"),
+        pytest.param(" Completed ", " failed\n", GitLabState.FAILED, id="whitespace"),
+        pytest.param("Succeeded", "canceled", GitLabState.SUCCESS, id="only-completed-changes"),
+        pytest.param("Failed", "canceled", GitLabState.FAILED, id="failed-stays-failed"),
+        pytest.param("success", "canceled", GitLabState.SUCCESS, id="plain-state-unchanged"),
+    ],
+)
+def test_completed_state_applies_to_the_completed_aggregate_only(text, completed, state):
+    assert resolve_state(text, completed).state is state
+
+
+def test_completed_canceled_says_why():
+    decision = state_for_aggregate("Completed", GitLabState.CANCELED)
+    assert decision.description == "Tekton: the run stopped before every task ran"
+
+
+@pytest.mark.parametrize("bad", ["cancelled", "Succeeded", "running", "pending", "skipped"])
+def test_completed_state_must_be_a_final_gitlab_state(bad):
+    with pytest.raises(ValueError, match=f"^expected success, failed or canceled, got {bad!r}$"):
+        parse_completed_state(bad)

@@ -8,6 +8,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from finale.core.instrument import (
+    CANCELED_NAME,
     FAILED_NAME,
     START_NAME,
     STATUS_NAME,
@@ -47,11 +48,15 @@ def test_two_tasks_reuse_the_evident_params() -> None:
     assert [p["name"] for p in plan.add_params] == [
         "GITLAB_TOKEN_SECRET_NAME", "GITLAB_TOKEN_SECRET_KEY"]
     assert plan.required_params == ()
-    failed, success = plan.add_finally
-    assert [failed["name"], success["name"]] == [FAILED_NAME, SUCCESS_NAME]
+    failed, success, canceled = plan.add_finally
+    assert [failed["name"], success["name"], canceled["name"]] == [
+        FAILED_NAME, SUCCESS_NAME, CANCELED_NAME]
     assert failed["when"] == [{"input": "$(tasks.status)", "operator": "in",
                                "values": FlowList(("Failed", "None"))}]
-    assert success["when"][0]["values"] == FlowList(("Succeeded", "Completed"))
+    # No DAG task has a when or a matrix: Completed can only mean a graceful stop.
+    assert success["when"][0]["values"] == FlowList(("Succeeded",))
+    assert canceled["when"][0]["values"] == FlowList(("Completed",))
+    assert params_of(canceled)["STATE"] == "canceled"
     assert params_of(success) == {
         "STATE": "success",
         "GITLAB_HOST_URL": "$(params.GITLAB_HOST)",
@@ -210,6 +215,13 @@ finally:
   - {{name: {FAILED_NAME}, taskRef: {{name: gitlab-set-status}}}}
   - {{name: {SUCCESS_NAME}, taskRef: {{name: gitlab-set-status}}}}
 """, Options(), id="two-tasks-present"),
+        pytest.param(f"""
+tasks: [{{name: a, taskRef: {{name: x}}}}]
+finally:
+  - {{name: {FAILED_NAME}, taskRef: {{name: gitlab-set-status}}}}
+  - {{name: {SUCCESS_NAME}, taskRef: {{name: gitlab-set-status}}}}
+  - {{name: {CANCELED_NAME}, taskRef: {{name: gitlab-set-status}}}}
+""", Options(), id="three-tasks-present"),
         pytest.param("""
 tasks: [{name: a, taskRef: {name: x}}]
 finally: [{name: anything, taskRef: {name: gitlab-set-status}}]
@@ -261,6 +273,14 @@ finally:
             f'task; finale needs the name "{START_NAME}" for its reporter',
             id="start-clash"),
         pytest.param(
+            f"tasks: [{{name: a, taskRef: {{name: x}}}}]\n"
+            f"finally: [{{name: {CANCELED_NAME}, taskRef: {{name: y}}}}]",
+            Options(),
+            f'p.yaml: a task named "{CANCELED_NAME}" already exists and is not one of the '
+            "gitlab-set-status reporters finale adds: spec.finally[0].name\n  fix: rename that "
+            f'task; finale needs the name "{CANCELED_NAME}" for its reporter',
+            id="canceled-clash"),
+        pytest.param(
             "params: []", Options(),
             "p.yaml: missing field(s): spec.tasks\n"
             "  fix: a Pipeline needs at least one task under tasks", id="no-tasks"),
@@ -285,4 +305,135 @@ tasks:
 """)
     plan = plan_instrument(s, Options(), "p", path="spec.pipelineSpec")
     assert plan.remove_tasks == (1,)
-    assert [t["name"] for t in plan.add_finally] == [FAILED_NAME, SUCCESS_NAME]
+    assert [t["name"] for t in plan.add_finally] == [FAILED_NAME, SUCCESS_NAME, CANCELED_NAME]
+
+
+GUARDED = {
+    "when": "  - {name: b, runAfter: [a], when: [{input: $(params.x), operator: in, values: [y]}]}",
+    "matrix": "  - {name: b, runAfter: [a], matrix: {params: [{name: v, value: [1, 2]}]}}",
+}
+
+
+@pytest.mark.parametrize("guard", ["when", "matrix"])
+def test_a_dag_task_a_green_run_may_skip_keeps_success_for_completed(guard: str) -> None:
+    s = spec(f"tasks:\n  - {{name: a, taskRef: {{name: x}}}}\n{GUARDED[guard]}\n")
+    _failed, success = plan_instrument(s, Options(), "p").add_finally
+    assert success["when"][0]["values"] == FlowList(("Succeeded", "Completed"))
+    (status,) = plan_instrument(s, Options(style="one-task"), "p").add_finally
+    assert "COMPLETED_STATE" not in params_of(status)
+
+
+def test_one_task_posts_canceled_for_completed_without_dag_guards() -> None:
+    (task,) = plan_instrument(SEED_LIKE, Options(style="one-task"), "p").add_finally
+    names = [p["name"] for p in task["params"]]
+    assert names[:2] == ["STATE", "COMPLETED_STATE"]
+    assert params_of(task)["COMPLETED_STATE"] == "canceled"
+
+
+def test_moved_reporter_guards_do_not_count_as_dag_guards() -> None:
+    s = spec("""
+tasks:
+  - {name: a, taskRef: {name: x}}
+  - name: r
+    runAfter: [a]
+    when: [{input: $(params.x), operator: in, values: [y]}]
+    taskRef: {name: gitlab-set-status}
+""")
+    assert [t["name"] for t in plan_instrument(s, Options(), "p").add_finally][-1] == CANCELED_NAME
+
+
+def test_finally_tasks_that_can_fail_are_named() -> None:
+    s = spec(f"""
+tasks: [{{name: a, taskRef: {{name: x}}}}]
+finally:
+  - {{name: cleanup, taskRef: {{name: cleanup}}}}
+  - {{name: notify, onError: continue, taskRef: {{name: slack}}}}
+  - {{name: {SUCCESS_NAME}, taskRef: {{name: gitlab-set-status}}}}
+""")
+    plan = plan_instrument(s, Options(), "p")
+    assert plan.is_empty()
+    assert plan.failing_finally == ("cleanup",)
+    assert plan_instrument(SEED_LIKE, Options(), "p").failing_finally == ()
+
+
+ANSWER = """
+tasks:
+  - {name: a, taskRef: {name: x}}
+  - {name: b, runAfter: [a], taskRef: {name: x}}
+finally:
+  - name: cleanup
+    onError: continue
+    taskRef: {name: cleanup}
+  - name: report-failed
+    when: [{input: $(tasks.status), operator: in, values: [Failed, None]}]
+    taskRef: {name: gitlab-set-status}
+    params: [{name: STATE, value: failed}, {name: SHA, value: $(params.sha)}]
+  - name: report-success
+    when: [{input: $(tasks.status), operator: in, values: [Succeeded, Completed]}]
+    taskRef: {name: gitlab-set-status}
+    params:
+      - {name: STATE, value: success}
+      - {name: SHA, value: $(params.sha)}
+      - {name: CONTEXT, value: ci}
+"""
+NOT_COMPLETED = {"input": "$(tasks.status)", "operator": "notin", "values": FlowList(("Completed",))}
+
+
+def test_existing_answer_pattern_gets_canceled_for_completed() -> None:
+    plan = plan_instrument(spec(ANSWER), Options(), "p")
+    assert plan.add_when == ((2, NOT_COMPLETED),)
+    (canceled,) = plan.add_finally
+    assert canceled["name"] == CANCELED_NAME
+    assert canceled["when"] == [{"input": "$(tasks.status)", "operator": "in",
+                                 "values": FlowList(("Completed",))}]
+    assert canceled["taskRef"] == {"name": "gitlab-set-status"}
+    assert params_of(canceled) == {"STATE": "canceled", "SHA": "$(params.sha)", "CONTEXT": "ci",
+                                   "DESCRIPTION": "Building your commit in Tekton was stopped"}
+    assert plan.add_params == () and plan.remove_tasks == ()
+
+
+def test_existing_answer_without_completed_gets_a_canceled_reporter_only() -> None:
+    text = ANSWER.replace("[Succeeded, Completed]", "[Succeeded]")
+    plan = plan_instrument(spec(text), Options(), "p")
+    assert plan.add_when == ()
+    assert [t["name"] for t in plan.add_finally] == [CANCELED_NAME]
+
+
+def test_existing_one_task_reporter_gets_completed_state() -> None:
+    text = """
+tasks: [{name: a, taskRef: {name: x}}]
+finally:
+  - name: report
+    taskRef: {name: gitlab-set-status}
+    params: [{name: STATE, value: $(tasks.status)}]
+"""
+    plan = plan_instrument(spec(text), Options(), "p")
+    assert plan.add_task_params == ((0, {"name": "COMPLETED_STATE", "value": "canceled"}),)
+    assert plan.add_finally == ()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param(ANSWER.replace("{name: b, runAfter: [a],", "{name: b, when: [{input: x, operator: in, "
+                                    "values: [x]}], runAfter: [a],"), id="dag-when"),
+        pytest.param(ANSWER.replace("[Succeeded, Completed]", "[Succeeded]") + f"""
+  - name: {CANCELED_NAME}
+    when: [{{input: $(tasks.status), operator: in, values: [Completed]}}]
+    taskRef: {{name: gitlab-set-status}}
+    params: [{{name: STATE, value: canceled}}]
+""", id="already-canceled"),
+        pytest.param(ANSWER.replace("values: [Succeeded, Completed]}]", "values: [Succeeded, Completed]}, "
+                                    "{input: $(params.x), operator: in, values: [y]}]"), id="other-guard"),
+        pytest.param(ANSWER.replace("[Failed, None]", "[Failed, None, Completed]"), id="two-post"),
+    ],
+)
+def test_answer_patterns_left_alone(text: str) -> None:
+    plan = plan_instrument(spec(text), Options(), "p")
+    assert (plan.add_when, plan.add_task_params, plan.add_finally) == ((), (), ())
+
+
+def test_unguarded_success_reporter_is_left_to_the_user() -> None:
+    text = ANSWER.replace("    when: [{input: $(tasks.status), operator: in, values: [Succeeded, Completed]}]\n", "")
+    plan = plan_instrument(spec(text), Options(), "p")
+    assert plan.is_empty() and not plan.completed_fixed

@@ -20,7 +20,7 @@ from finale.adapters.gitlab_wire import (
     StatusRequest,
     format_posted,
 )
-from finale.core.gitlab_state import resolve_state
+from finale.core.gitlab_state import parse_completed_state, resolve_state
 from finale.errors import ReportError
 
 # Env var -> Task param. RESULT_* hold the paths of the Task results.
@@ -33,6 +33,7 @@ ENV_PARAMS = (
     "DESCRIPTION",
     "CONTEXT",
     "STATE",
+    "COMPLETED_STATE",
     "COVERAGE",
     "REF",
     "PIPELINE_ID",
@@ -67,7 +68,11 @@ def _flag(env: Mapping[str, str], key: str) -> bool:
 def request_from_env(env: Mapping[str, str]) -> StatusRequest:
     """The status to post, built from the Task's env vars; ReportInputError on bad params."""
     try:
-        decision = resolve_state(env.get("STATE", ""))
+        completed = parse_completed_state(env.get("COMPLETED_STATE", ""))
+    except ValueError as exc:
+        raise ReportInputError(f"param COMPLETED_STATE: {exc}") from None
+    try:
+        decision = resolve_state(env.get("STATE", ""), completed.value)
     except ValueError as exc:
         raise ReportInputError(f"param STATE: {exc}") from None
     pipeline_id = _number(env, "PIPELINE_ID", int)

@@ -50,6 +50,8 @@ class Instrumented:
     text: str
     changed: tuple[str, ...]  # `source: path` of every spec that was edited
     required_params: tuple[tuple[str, tuple[str, ...]], ...]  # new params without defaults
+    failing_finally: tuple[tuple[str, tuple[str, ...]], ...] = ()  # see Plan.failing_finally
+    completed_fixed: tuple[str, ...] = ()  # specs whose reporters now post canceled for Completed
 
 
 def find_targets(roots: Sequence[Node], source: str) -> Iterator[Target]:
@@ -92,16 +94,23 @@ def instrument_text(text: str, source: str, options: Options) -> Instrumented:
     edits: list[Edit] = []
     changed: list[str] = []
     required: list[tuple[str, tuple[str, ...]]] = []
+    failing: list[tuple[str, tuple[str, ...]]] = []
+    fixed: list[str] = []
     for target in targets:
         plan = plan_instrument(to_plain(target.spec), options, target.source, target.path)
+        if plan.failing_finally:
+            failing.append((f"{target.source}: {target.path}", plan.failing_finally))
         if plan.is_empty():
             continue
         edits += plan_edits(text, target.spec, plan, style)
         changed.append(f"{target.source}: {target.path}")
+        if plan.completed_fixed:
+            fixed.append(changed[-1])
         if plan.required_params:
             required.append((f"{target.source}: {target.path}", plan.required_params))
     return Instrumented(text=apply_edits(text, edits), changed=tuple(changed),
-                        required_params=tuple(required))
+                        required_params=tuple(required), failing_finally=tuple(failing),
+                        completed_fixed=tuple(fixed))
 
 
 def plan_edits(text: str, spec: MappingNode, plan: Plan, style: IndentStyle) -> list[Edit]:
@@ -117,6 +126,21 @@ def plan_edits(text: str, spec: MappingNode, plan: Plan, style: IndentStyle) -> 
         edits += _add_list_items(text, spec, "params", plan.add_params, style, before="tasks")
     if plan.add_finally:
         edits += _add_list_items(text, spec, "finally", plan.add_finally, style, after="tasks")
+    edits += _finally_item_edits(text, spec, plan, style)
+    return edits
+
+
+def _finally_item_edits(text: str, spec: MappingNode, plan: Plan,
+                        style: IndentStyle) -> list[Edit]:
+    """Append a when expression or a param to existing finally tasks."""
+    finals = child(spec, "finally")
+    edits: list[Edit] = []
+    for key, changes in (("when", plan.add_when), ("params", plan.add_task_params)):
+        for index, item in changes:
+            assert isinstance(finals, SequenceNode)  # the plan read these tasks from it
+            task = finals.value[index]
+            assert isinstance(task, MappingNode)
+            edits += _add_list_items(text, task, key, [item], style, after="name")
     return edits
 
 

@@ -61,9 +61,17 @@ PARAMS = (
     TaskParam(
         "STATE",
         "pending, running, success, failed, canceled or skipped; or a Tekton "
-        "aggregate status (the Pipeline's tasks.status): Succeeded or Completed post success, "
-        "Failed or None post failed.",
+        "aggregate status (the Pipeline's tasks.status): Succeeded posts success, Completed "
+        "posts COMPLETED_STATE, Failed or None post failed.",
         None,
+    ),
+    TaskParam(
+        "COMPLETED_STATE",
+        "GitLab state to post when STATE is the aggregate status Completed (some DAG tasks were "
+        "skipped): success, failed or canceled. Keep success if a DAG task has a when or a matrix "
+        "(a green run may skip it); canceled suits a Pipeline without them, where Completed can "
+        "only mean a graceful stop (StoppedRunFinally).",
+        "success",
     ),
     TaskParam("COVERAGE", "Total code coverage as a number; empty sends none.", ""),
     TaskParam(

@@ -26,13 +26,14 @@ class Issue:
     kind: IssueKind
     context: str
     text: str  # the counterexample in plain words, ending with the fix
+    limit: bool = False  # no in-pipeline reporter can avoid it (fails only with --strict)
 
 
 @dataclass(frozen=True, kw_only=True)
 class ClassResult:
     outcome: Outcome
     label: str
-    limit: bool  # no in-pipeline reporter can cover it (listed apart; fails only with --strict)
+    limit: bool  # every issue is a limit, or Tekton runs no finally task (listed apart)
     issues: tuple[Issue, ...]
     covered_by: str = ""
 
@@ -49,7 +50,7 @@ class CheckReport:
     notes: tuple[str, ...]
 
     def problems(self, *, strict: bool = False) -> tuple[ClassResult, ...]:
-        return tuple(c for c in self.classes if c.issues and (strict or not c.limit))
+        return tuple(c for c in self.classes if any(strict or not i.limit for i in c.issues))
 
     def passed(self, *, strict: bool = False) -> bool:
         return not self.problems(strict=strict)
@@ -66,8 +67,7 @@ def check_model(model: CheckModel) -> CheckReport:
     except CelEvaluationError as exc:
         raise InputError(f"{model.source}: a CEL guard cannot be evaluated: {exc}") from None
     contexts = _contexts(outcomes)
-    green = outcomes[0].signature
-    results = tuple(_judge(model, o, contexts, green) for o in outcomes)
+    results = tuple(_judge(model, o, contexts, outcomes) for o in outcomes)
     return CheckReport(
         source=model.source,
         reporters=tuple(model.reporters.values()),
@@ -94,17 +94,35 @@ def _contexts(outcomes: list[Outcome]) -> tuple[str, ...]:
     return tuple(found) or ("",)
 
 
-def _is_limit(o: Outcome, green: tuple[object, ...]) -> bool:
-    kind = o.scenario.kind
-    if kind in ("cancelled", "pipeline-timeout"):
-        return True
-    # A graceful stop the finally tasks cannot tell from a green run cannot be reported right.
-    graceful = kind in ("stopped-run-finally", "cancelled-run-finally") and not o.scenario.finally_fails
-    return graceful and o.signature == green
+# Runs nobody interrupted: a reporter must get these right whatever else shares their view.
+_UNINTERRUPTED = frozenset({"green", "when", "fail", "fail-ignored"})
 
 
-def _judge(model: CheckModel, o: Outcome, contexts: tuple[str, ...], green: tuple[object, ...]) -> ClassResult:
-    limit = _is_limit(o, green)
+def _twin(o: Outcome, outcomes: Sequence[Outcome]) -> Outcome | None:
+    """A class where the state `o` should not post is right, and which the finally tasks cannot
+    tell from `o`: same $(tasks.status), same status, reason and results of the tasks they read.
+
+    Its contradiction is then a limit of the in-pipeline pattern, unless `o` is a run nobody
+    interrupted and the twin is one (stopped, cancelled, timed out): the reporter must get the
+    ordinary run right. A failing finally task is not a question of view (onError fixes it).
+    """
+    if not o.aggregate or o.scenario.finally_fails:
+        return None
+    ok = o.condition.status == "True"
+    for other in outcomes:
+        if other is o or not other.aggregate or other.scenario.finally_fails:
+            continue
+        if (other.condition.status == "True") == ok or other.signature != o.signature:
+            continue
+        if o.scenario.kind in _UNINTERRUPTED and other.scenario.kind not in _UNINTERRUPTED:
+            continue
+        return other
+    return None
+
+
+def _judge(model: CheckModel, o: Outcome, contexts: tuple[str, ...], outcomes: Sequence[Outcome]) -> ClassResult:
+    hard = o.scenario.kind in ("cancelled", "pipeline-timeout")  # Tekton runs no finally task
+    twin = None if hard else _twin(o, outcomes)
     issues: list[Issue] = []
     for context in contexts:
         posts = [p for p in o.posts if p.context == context]
@@ -116,18 +134,24 @@ def _judge(model: CheckModel, o: Outcome, contexts: tuple[str, ...], green: tupl
             )
             issues.append(Issue(kind="bad-state", context=context, text=text))
         if not finals:
-            issues.append(Issue(kind="no-status", context=context, text=explain_none(model, o, context, limit)))
+            issues.append(Issue(kind="no-status", context=context, text=explain_none(model, o, context, hard)))
         elif len(finals) > 1:
             issues.append(Issue(kind="several", context=context, text=explain_several(model, o, finals, context)))
         wrong = [p for p in finals if (p.state == "success") != (o.condition.status == "True")]
         if wrong:
-            issues.append(Issue(kind="contradiction", context=context, text=explain_wrong(model, o, wrong[0])))
+            text = explain_wrong(model, o, wrong[0], twin)
+            # A DAG reporter's mistake is never a limit: it can move to finally.
+            unavoidable = twin is not None and wrong[0].is_finally
+            issues.append(Issue(kind="contradiction", context=context, text=text, limit=unavoidable))
+    if hard:  # whatever went wrong, only a reporter outside the run can post here
+        issues = [replace(i, limit=True) for i in issues]
+    limit = hard or (bool(issues) and all(i.limit for i in issues))
     return ClassResult(
         outcome=o,
         label=describe(model, o.scenario),
         limit=limit,
         issues=tuple(issues),
-        covered_by=limit_cover(o.scenario) if limit else "",
+        covered_by=limit_cover(model, o.scenario, twin) if limit else "",
     )
 
 

@@ -46,14 +46,17 @@ def _watched(model: CheckModel) -> frozenset[str]:
 
 
 def when_scenarios(model: CheckModel) -> list[Scenario]:
-    """One class per group of guarded DAG tasks whose skip looks the same to the reporters."""
+    """One class per group of DAG tasks a green run may skip (a when, a matrix) whose skip looks
+    the same to the reporters."""
     watched = _watched(model)
     groups: dict[tuple[str, frozenset[str]], list[str]] = {}
     for task in model.spec.tasks:
-        if not task.when:
+        if not task.when and not task.matrix:
             continue
-        # A `when` skip does not cascade along runAfter, only to result consumers (spec §3.4).
-        affected = _descendants(model, _consumers(model, task.name))
+        # A `when` skip does not cascade along runAfter, only to result consumers (spec §3.4);
+        # an empty matrix array skips the children too.
+        roots = _consumers(model, task.name) if task.when else {task.name}
+        affected = _descendants(model, roots)
         key = (task.name if task.name in watched else "", frozenset(affected & watched))
         groups.setdefault(key, []).append(task.name)
     return [Scenario(kind="when", members=tuple(names)) for names in groups.values()]

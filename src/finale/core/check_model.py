@@ -46,6 +46,13 @@ class CheckModel:
     def depth(self) -> int:
         return max(self.waves.values(), default=0)
 
+    @property
+    def view_tasks(self) -> frozenset[str]:
+        """DAG tasks whose status and reason tell outcome classes apart for the reporters: the
+        ones they read, and every `onError: continue` task, whose `FailureIgnored` reason is the
+        only sign of an ignored failure a reporter can read (spec §5.1)."""
+        return self.observed | frozenset(t.name for t in self.spec.tasks if t.continues_on_error)
+
 
 def _v1_docs(docs: Sequence[tuple[str, Mapping[str, Any]]], kind: str) -> list[tuple[str, dict[str, Any]]]:
     return [(s, to_v1(d)) for s, d in docs if d.get("kind") == kind and d.get("apiVersion") in TEKTON_API_VERSIONS]
@@ -82,11 +89,13 @@ def _pick(docs: Sequence[tuple[str, Mapping[str, Any]]]) -> tuple[str, PipelineR
 
 
 def _placeholder_values(spec: PipelineSpec, run: PipelineRun) -> dict[str, ParamValue]:
-    """Params the run does not set and that have no default keep their reference as text."""
+    """Params the run does not set and that have no default keep their reference as text; an
+    array gets one such item (an empty one would skip a matrix task in every class)."""
     given: dict[str, ParamValue] = dict(run.params)
     for p in spec.params:
         if p.default is None and p.name not in given:
-            given[p.name] = [] if p.type == "array" else {} if p.type == "object" else f"$(params.{p.name})"
+            text = f"$(params.{p.name})"
+            given[p.name] = [text] if p.type == "array" else {} if p.type == "object" else text
     return given
 
 

@@ -14,7 +14,7 @@ from typing import Any, Literal
 from finale.core import status
 from finale.core.check_model import CheckModel
 from finale.core.facts import RunFacts
-from finale.core.gitlab_state import parse_state, state_for_aggregate
+from finale.core.gitlab_state import parse_state, resolve_state
 from finale.core.model import PipelineSpec, PipelineTask, SpecStatus, Timeouts
 from finale.core.parse import pipeline_spec
 from finale.core.skips import compute_skips
@@ -73,7 +73,7 @@ class Outcome:
 
     @property
     def signature(self) -> tuple[object, ...]:
-        """What the finally tasks could observe: equal signatures are indistinguishable to them."""
+        """What the finally tasks see: classes with equal signatures look the same to them."""
         return (self.aggregate, self.observed)
 
 
@@ -124,14 +124,22 @@ class _Run:
         self.taskruns[task.name] = (run,)
 
 
+def _empty_matrix(matrix: Mapping[str, Any]) -> dict[str, Any]:
+    params = [dict(p, value=[]) if isinstance(p, Mapping) else p for p in matrix.get("params") or ()]
+    return {**matrix, "params": params}
+
+
 def _scenario_spec(model: CheckModel, when_false: frozenset[str]) -> PipelineSpec:
-    """DAG guards become free choices: true, or false for the tasks this class skips."""
+    """DAG guards become free choices: true, or false for the tasks this class skips; a matrix
+    task without a guard is skipped by an empty array (which, unlike a when, skips its children)."""
     raw = dict(model.spec.raw)
     tasks = []
     for t in model.spec.tasks:
         item: dict[str, Any] = dict(t.raw)
         if item.get("when"):
             item["when"] = list(_FALSE_GUARD if t.name in when_false else _TRUE_GUARD)
+        elif t.name in when_false and isinstance(item.get("matrix"), Mapping):
+            item["matrix"] = _empty_matrix(item["matrix"])
         tasks.append(item)
     raw["tasks"] = tasks
     return pipeline_spec(raw)
@@ -150,7 +158,8 @@ def _post(model: CheckModel, task: PipelineTask) -> Post:
     state = parse_state(text.strip())
     if state is None:
         try:
-            state = state_for_aggregate(text.strip()).state  # our Task also takes an aggregate status
+            # Our Task also takes an aggregate status, and posts COMPLETED_STATE for Completed.
+            state = resolve_state(text, _completed_state(model, task)).state
         except ValueError:
             state = None
     context = task.params.get("CONTEXT")
@@ -161,6 +170,11 @@ def _post(model: CheckModel, task: PipelineTask) -> Post:
         context=context if isinstance(context, str) else default_context,
         state=state.value if state is not None else text,
     )
+
+
+def _completed_state(model: CheckModel, task: PipelineTask) -> str:
+    given = task.params.get("COMPLETED_STATE", _param_default(model.task_specs.get(task.name), "COMPLETED_STATE"))
+    return given if isinstance(given, str) else ""
 
 
 def _param_default(task_spec: Mapping[str, Any] | None, name: str) -> str | None:
@@ -296,7 +310,7 @@ def _outcome(
     finals = {t.name for t in run.spec.finally_}
     observed = tuple(
         (name, facts.task_status(name), facts.task_reason(name), tuple(sorted(facts.results_of(name) or ())))
-        for name in sorted(model.observed)
+        for name in sorted(model.view_tasks)
     )
     return Outcome(
         scenario=sc,

@@ -25,6 +25,12 @@ def _table(rows: list[tuple[str, ...]], headers: tuple[str, ...]) -> list[str]:
     return out
 
 
+def _texts(report: CheckReport, *, failing: bool, strict: bool) -> list[str]:
+    """The counterexamples that fail the check (`failing`), or the limits that do not."""
+    issues = (i for c in report.classes for i in c.issues)
+    return list(dict.fromkeys(i.text for i in issues if (strict or not i.limit) == failing))
+
+
 def format_text(report: CheckReport, *, strict: bool = False) -> str:
     lines = [f"finale check: {report.source}"]
     who = ", ".join(f"{r.name} ({'finally' if r.is_finally else 'DAG task'})" for r in report.reporters)
@@ -38,12 +44,12 @@ def format_text(report: CheckReport, *, strict: bool = False) -> str:
     problems = report.problems(strict=strict)
     if problems:
         lines += ["", "problems:"]
-        texts = dict.fromkeys(i.text for c in problems for i in c.issues)
+        texts = _texts(report, failing=True, strict=strict)
         lines += [f"  {n}. {text}" for n, text in enumerate(texts, 1)]
-    unflagged = [c for c in limits if c.issues and c not in problems]
+    unflagged = _texts(report, failing=False, strict=strict)
     if unflagged:
         lines += ["", "limits (reported, not failing without --strict):"]
-        lines += [f"  - {t}" for t in dict.fromkeys(i.text for c in unflagged for i in c.issues)]
+        lines += [f"  - {t}" for t in unflagged]
     if report.notes:
         lines += ["", "notes:"] + [f"  - {n}" for n in report.notes]
     lines.append("")
@@ -71,7 +77,7 @@ def _class_data(c: ClassResult) -> dict[str, Any]:
         "verdict": c.verdict,
         "limit": c.limit,
         "coveredBy": c.covered_by or None,
-        "issues": [{"kind": i.kind, "context": i.context, "text": i.text} for i in c.issues],
+        "issues": [{"kind": i.kind, "context": i.context, "text": i.text, "limit": i.limit} for i in c.issues],
     }
 
 
@@ -81,8 +87,8 @@ def to_data(report: CheckReport, *, strict: bool = False) -> dict[str, Any]:
         "source": report.source,
         "reporters": [{"name": r.name, "finally": r.is_finally} for r in report.reporters],
         "classes": [_class_data(c) for c in report.classes],
-        "problems": list(dict.fromkeys(i.text for c in problems for i in c.issues)),
-        "limits": list(dict.fromkeys(i.text for c in report.classes if c.limit for i in c.issues)),
+        "problems": _texts(report, failing=True, strict=strict),
+        "limits": list(dict.fromkeys(i.text for c in report.classes for i in c.issues if i.limit)),
         "notes": list(report.notes),
         "strict": strict,
         "passed": not problems,

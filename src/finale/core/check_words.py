@@ -29,7 +29,7 @@ def describe(model: CheckModel, sc: Scenario) -> str:
     running = _running(model, sc.wave) if sc.wave else ""
     text = {
         "green": "every task succeeds",
-        "when": f"{members} skipped by its when",
+        "when": f"{members} skipped " + _skip_cause(model, sc),
         "fail": f"{members} fails",
         "fail-ignored": f"{members} fails (onError: continue)",
         "tasks-timeout": f"timeouts.tasks expires while {running}",
@@ -43,10 +43,18 @@ def describe(model: CheckModel, sc: Scenario) -> str:
     return text
 
 
-def limit_cover(sc: Scenario) -> str:
+def _skip_cause(model: CheckModel, sc: Scenario) -> str:
+    guarded = [n for n in sc.members if (t := model.spec.task(n)) is not None and t.when]
+    if len(guarded) == len(sc.members):
+        return "by its when"
+    return "(empty matrix array)" if not guarded else "(its when or an empty matrix array)"
+
+
+def limit_cover(model: CheckModel, sc: Scenario, twin: Outcome | None = None) -> str:
     if sc.kind in ("cancelled", "pipeline-timeout"):
         return f"Tekton runs no finally task; {_EXTERNAL}"
-    return f"finally tasks cannot see spec.status and see what a green run shows; {_EXTERNAL}"
+    seen = f"`{describe(model, twin.scenario)}`" if twin is not None else "another class"
+    return f"finally tasks cannot see spec.status and see what {seen} shows; {_EXTERNAL}"
 
 
 def _why_silent(model: CheckModel, o: Outcome, name: str) -> str:
@@ -96,20 +104,53 @@ def _ignored(model: CheckModel, o: Outcome) -> list[str]:
     return [t.name for t in model.spec.tasks if t.continues_on_error and t.name in o.scenario.members]
 
 
-def explain_wrong(model: CheckModel, o: Outcome, post: Post) -> str:
-    """Why `post` contradicts the run's end, and what to change."""
+def _has_dag_skips(model: CheckModel) -> bool:
+    return any(t.when or t.matrix for t in model.spec.tasks)
+
+
+def _wrong_failure(model: CheckModel, o: Outcome, post: Post, head: str) -> str:
+    ignored = _ignored(model, o)
+    if ignored:
+        return (
+            f"{head}: {ignored[0]} has onError: continue, so $(tasks.status) is Failed while the run "
+            f"succeeds; also guard the failure reporter on $(tasks.{ignored[0]}.reason) notin [FailureIgnored]"
+        )
+    if post.state == "canceled" and o.aggregate == "Completed":
+        return (
+            f"{head}: a run that succeeds gives $(tasks.status) Completed when a DAG task is skipped (a when "
+            "or an empty matrix array), not only after a graceful stop; post success for Completed "
+            f"(COMPLETED_STATE success) and leave graceful stops to {_EXTERNAL}"
+        )
+    return f"{head}; guard it so it runs only when the run fails"
+
+
+def _wrong_stop(model: CheckModel, o: Outcome, head: str) -> str:
+    """A graceful stop the finally tasks can tell from every run that succeeds."""
+    if o.aggregate != "Completed":
+        return f"{head}: the finally tasks can tell this from every run that succeeds; guard the reporter on it"
+    why = " (no DAG task has a when or a matrix)" if not _has_dag_skips(model) else ""
+    return (
+        f"{head}: a graceful stop ends the run Cancelled while $(tasks.status) is Completed, which no run that "
+        f"succeeds shows here{why}: post canceled for Completed (a finally reporter guarded by $(tasks.status) "
+        "in [Completed], or COMPLETED_STATE canceled when STATE is $(tasks.status))"
+    )
+
+
+def explain_wrong(model: CheckModel, o: Outcome, post: Post, twin: Outcome | None = None) -> str:
+    """Why `post` contradicts the run's end, and what to change (`twin`: a class the finally
+    tasks cannot tell from this one, where the posted state is right)."""
     c = o.condition
     head = f"when {describe(model, o.scenario)}, `{post.reporter}` posts {post.state}"
     head += f" but the run ends {c.status}/{c.reason}"
     task = model.spec.task(post.reporter)
+    if twin is not None and post.is_finally:
+        t = twin.condition
+        return (
+            f"{head}: the finally tasks see the same as when {describe(model, twin.scenario)} (which ends "
+            f"{t.status}/{t.reason}) and cannot see spec.status; only {_EXTERNAL} covers this"
+        )
     if post.state != "success":
-        ignored = _ignored(model, o)
-        if ignored:
-            return (
-                f"{head}: {ignored[0]} has onError: continue, so $(tasks.status) is Failed while the run "
-                f"succeeds; also guard the failure reporter on $(tasks.{ignored[0]}.reason) notin [FailureIgnored]"
-            )
-        return f"{head}; guard it so it runs only when the run fails"
+        return _wrong_failure(model, o, post, head)
     if not post.is_finally:
         return f"{head}: a DAG reporter posts before the end; move it to finally guarded by $(tasks.status)"
     if o.scenario.finally_fails:
@@ -120,11 +161,7 @@ def explain_wrong(model: CheckModel, o: Outcome, post: Post) -> str:
     if task is not None and not task.when and "$(" not in str(task.params.get("STATE", "")):
         return f"{head}: its STATE is success whatever happens; guard it with $(tasks.status) in [Succeeded, Completed]"
     if o.scenario.kind in ("stopped-run-finally", "cancelled-run-finally"):
-        return (
-            f"{head}: a graceful stop ends the run Cancelled while $(tasks.status) is {o.aggregate}; "
-            "a finally task cannot see spec.status: post canceled for Completed (only sound when no DAG task "
-            f"has a when) or use {_EXTERNAL}"
-        )
+        return _wrong_stop(model, o, head)
     if c.reason == "PipelineValidationFailed":
         return f"{head}: a task failed validation (missing result) and $(tasks.status) does not count it"
     return f"{head}; guard it so it posts success only when the run succeeds"

@@ -38,9 +38,10 @@ class StateDecision:
     description: str
 
 
-# Completed means every task that ran succeeded but some were skipped (when expressions);
-# the pipeline as a whole is green. None means Tekton had no aggregate: report failure so a
-# commit never stays "running" or turns green by accident.
+# Completed means every task that ran succeeded but some were skipped: by a when (the pipeline
+# as a whole is green), or by a graceful stop (the run ends Cancelled); a Pipeline without DAG
+# guards can only mean the latter and passes COMPLETED_STATE canceled. None means Tekton had no
+# aggregate: report failure so a commit never stays "running" or turns green by accident.
 _AGGREGATE = {
     AggregateStatus.SUCCEEDED: StateDecision(
         state=GitLabState.SUCCESS, description="Tekton: all tasks succeeded"
@@ -70,28 +71,49 @@ def parse_state(text: str) -> GitLabState | None:
         return None
 
 
-def state_for_aggregate(aggregate: str) -> StateDecision:
-    """Map the aggregate `tasks.status` to a GitLab state; ValueError names the accepted values."""
+_STOPPED = "Tekton: the run stopped before every task ran"
+COMPLETED_CHOICES = (GitLabState.SUCCESS, GitLabState.FAILED, GitLabState.CANCELED)
+
+
+def parse_completed_state(text: str) -> GitLabState:
+    """The Task's COMPLETED_STATE: a final GitLab state (empty means success)."""
+    state = parse_state(text.strip() or GitLabState.SUCCESS.value)
+    if state is None or state not in COMPLETED_CHOICES:
+        choices = ", ".join(s.value for s in COMPLETED_CHOICES[:-1]) + f" or {COMPLETED_CHOICES[-1].value}"
+        raise ValueError(f"expected {choices}, got {text!r}")
+    return state
+
+
+def state_for_aggregate(
+    aggregate: str, completed: GitLabState = GitLabState.SUCCESS
+) -> StateDecision:
+    """Map the aggregate `tasks.status` to a GitLab state, `completed` for Completed;
+    ValueError names the accepted values."""
     try:
-        return _AGGREGATE[AggregateStatus(aggregate)]
+        decision = _AGGREGATE[AggregateStatus(aggregate)]
     except ValueError:
         raise ValueError(
             f"unknown Tekton aggregate status {aggregate!r}; "
             f"expected one of {', '.join(AGGREGATE_NAMES)}"
         ) from None
+    if aggregate != AggregateStatus.COMPLETED or completed == decision.state:
+        return decision
+    return StateDecision(state=completed, description=_STOPPED)
 
 
-def resolve_state(text: str) -> StateDecision:
-    """Accept either a GitLab state or a Tekton aggregate status (the Task's STATE param).
+def resolve_state(text: str, completed_state: str = "") -> StateDecision:
+    """Accept either a GitLab state or a Tekton aggregate status (the Task's STATE param);
+    `completed_state` (COMPLETED_STATE) is posted for Completed.
 
     A plain GitLab state gets an empty default description: the caller chose the state and
-    should choose the words.
+    should choose the words. ValueError on an unknown STATE or COMPLETED_STATE.
     """
     state = parse_state(text.strip())
     if state is not None:
         return StateDecision(state=state, description="")
+    completed = parse_completed_state(completed_state)
     try:
-        return state_for_aggregate(text.strip())
+        return state_for_aggregate(text.strip(), completed)
     except ValueError:
         raise ValueError(
             f"unknown state {text!r}; expected a GitLab state ({', '.join(STATE_NAMES)}) "
@@ -125,10 +147,12 @@ def state_for_condition(status: str, reason: str) -> StateDecision:
 
 __all__ = [
     "AGGREGATE_NAMES",
+    "COMPLETED_CHOICES",
     "STATE_NAMES",
     "AggregateStatus",
     "GitLabState",
     "StateDecision",
+    "parse_completed_state",
     "parse_state",
     "resolve_state",
     "state_for_aggregate",

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from finale.core.graph import result_sources
+from finale.core.instrument_completed import CompletedFix, plan_completed_fix
 from finale.core.reporter_tasks import (
+    CANCELED_NAME,
     FAILED_NAME,
     REPORTER_TASK,
     START_NAME,
@@ -20,7 +22,9 @@ from finale.core.reporter_tasks import (
     SUCCESS_NAME,
     FlowList,
     Options,
+    completed_means_stop,
     finally_tasks,
+    inserted_names,
     is_reporter,
     is_start_reporter,
     reporter_task,
@@ -31,6 +35,7 @@ from finale.core.reporter_tasks import (
 from finale.errors import FieldError, ValidationError
 
 __all__ = [
+    "CANCELED_NAME",
     "FAILED_NAME",
     "REPORTER_TASK",
     "START_NAME",
@@ -63,10 +68,18 @@ class Plan:
     start_task: Mapping[str, Any] | None = None
     run_after: tuple[RunAfterChange, ...] = ()
     required_params: tuple[str, ...] = ()  # added params without a default
+    # Finally tasks (not reporters) that can fail after success is posted, turning the run
+    # Failed: told to the user, never changed (the fix, onError: continue, is their call).
+    failing_finally: tuple[str, ...] = ()
+    # Existing finally reporters brought up to date (see finale.core.instrument_completed).
+    add_when: tuple[tuple[int, Mapping[str, Any]], ...] = ()
+    add_task_params: tuple[tuple[int, Mapping[str, Any]], ...] = ()
+    completed_fixed: bool = False  # existing reporters now post canceled for Completed
 
     def is_empty(self) -> bool:
         return not (self.add_params or self.remove_tasks or self.add_finally
-                    or self.start_task or self.run_after)
+                    or self.start_task or self.run_after or self.add_when
+                    or self.add_task_params)
 
 
 def _run_after(task: Mapping[str, Any]) -> list[str]:
@@ -110,6 +123,18 @@ def _clashes(spec: Mapping[str, Any], names: set[str], removed: set[int],
     return errors
 
 
+def _refuse_bad_tasks(tasks: list[Mapping[str, Any]], removed: set[int], source: str,
+                      path: str) -> None:
+    if not tasks:
+        raise ValidationError(source, [FieldError(
+            path=f"{path}.tasks", message="missing field(s)",
+            hint="a Pipeline needs at least one task under tasks")])
+    if len(removed) == len(tasks):
+        raise ValidationError(source, [FieldError(
+            path=f"{path}.tasks", message="the only tasks are GitLab reporters",
+            hint="add the real work to tasks; finale moves reporters into finally")])
+
+
 def plan_instrument(spec: Mapping[str, Any], options: Options, source: str,
                     path: str = "spec") -> Plan:
     """Plan the edits that make `spec` report its end to GitLab; empty when already done.
@@ -118,38 +143,44 @@ def plan_instrument(spec: Mapping[str, Any], options: Options, source: str,
     """
     tasks = spec_items(spec, "tasks")
     finals = spec_items(spec, "finally")
-    if not tasks:
-        raise ValidationError(source, [FieldError(
-            path=f"{path}.tasks", message="missing field(s)",
-            hint="a Pipeline needs at least one task under tasks")])
     removed = {i for i, t in enumerate(tasks)
                if is_reporter(t, options) and not is_start_reporter(t, options)}
-    if len(removed) == len(tasks):
-        raise ValidationError(source, [FieldError(
-            path=f"{path}.tasks", message="the only tasks are GitLab reporters",
-            hint="add the real work to tasks; finale moves reporters into finally")])
+    _refuse_bad_tasks(tasks, removed, source, path)
     need_finally = not any(is_reporter(t, options) for t in finals)
     need_start = options.start_status and not any(
         is_start_reporter(t, options) for t in tasks)
-    inserted = set()
-    if need_finally:
-        inserted |= {STATUS_NAME} if options.style == "one-task" else {FAILED_NAME, SUCCESS_NAME}
+    stop_only = completed_means_stop([t for i, t in enumerate(tasks) if i not in removed])
+    fix = (plan_completed_fix(finals, options) if stop_only and not need_finally
+           else CompletedFix())
+    inserted = inserted_names(options, stop_only) if need_finally else set()
+    inserted |= {CANCELED_NAME} if fix.add_finally else set()
     if need_start:
         inserted.add(START_NAME)
     errors = _clashes(spec, inserted, removed, options)
     if errors:
         raise ValidationError(source, [
             FieldError(path=f"{path}.{e.path}", message=e.message, hint=e.hint) for e in errors])
-    if not (need_finally or need_start or removed):
-        return Plan()
+    failing = _failing_finally(finals, options)
+    if not (need_finally or need_start or removed) and fix == CompletedFix():
+        return Plan(failing_finally=failing)
     wiring = wiring_for(spec, template_reporter(tasks, finals, options), options)
     start = (reporter_task(START_NAME, "running", "Tekton pipeline is running", wiring)
              if need_start else None)
     return Plan(
-        add_params=wiring.new_params,
+        add_params=wiring.new_params if need_finally or need_start else (),
         remove_tasks=tuple(sorted(removed)),
-        add_finally=finally_tasks(wiring, options) if need_finally else (),
+        add_finally=finally_tasks(wiring, options, stop_only) if need_finally else fix.add_finally,
         start_task=start,
         run_after=_run_after_changes(tasks, removed, START_NAME if need_start else None),
-        required_params=tuple(wiring.required),
+        required_params=tuple(wiring.required) if need_finally or need_start else (),
+        failing_finally=failing,
+        add_when=fix.add_when,
+        add_task_params=fix.add_task_params,
+        completed_fixed=fix != CompletedFix(),
     )
+
+
+def _failing_finally(finals: list[Mapping[str, Any]], options: Options) -> tuple[str, ...]:
+    # A failing finally task makes the run Failed (spec §4.4) unless onError is continue.
+    return tuple(str(t.get("name", "")) for t in finals
+                 if not is_reporter(t, options) and t.get("onError") != "continue")

@@ -14,6 +14,7 @@ from typing import Any, Literal
 REPORTER_TASK = "gitlab-set-status"
 FAILED_NAME = "report-pipeline-failed-to-gitlab"
 SUCCESS_NAME = "report-pipeline-success-to-gitlab"
+CANCELED_NAME = "report-pipeline-canceled-to-gitlab"
 STATUS_NAME = "report-pipeline-status-to-gitlab"
 START_NAME = "report-pipeline-start-to-gitlab"
 DEFAULT_CONTEXT = "tekton-pipeline"
@@ -81,10 +82,11 @@ _ROLES = {
         description="Tekton Dashboard base URL (e.g. https://dashboard.example.com), "
                     "the status link"),
 }
-_TASK_PARAM_ORDER = ("STATE", "GITLAB_HOST_URL", "REPO_FULL_NAME", "GITLAB_TOKEN_SECRET_NAME",
+_TASK_PARAM_ORDER = ("STATE", "COMPLETED_STATE", "GITLAB_HOST_URL", "REPO_FULL_NAME", "GITLAB_TOKEN_SECRET_NAME",
                      "GITLAB_TOKEN_SECRET_KEY", "SHA", "TARGET_URL", "CONTEXT", "DESCRIPTION")
 _FAILED_TEXT = "An error occurred building your commit in Tekton"
 _SUCCESS_TEXT = "Finished building your commit in Tekton"
+_CANCELED_TEXT = "Building your commit in Tekton was stopped"
 
 
 def _norm(name: str) -> str:
@@ -199,9 +201,10 @@ def wiring_for(spec: Mapping[str, Any], template: Mapping[str, Any] | None,
 
 
 def reporter_task(name: str, state: str, description: str, wiring: Wiring,
-                  when: Sequence[Mapping[str, Any]] = ()) -> Mapping[str, Any]:
+                  when: Sequence[Mapping[str, Any]] = (),
+                  extra: Mapping[str, str] | None = None) -> Mapping[str, Any]:
     """One PipelineTask running the status Task, params in the seed's order."""
-    values = {**wiring.params, "STATE": state, "DESCRIPTION": description}
+    values = {**wiring.params, **(extra or {}), "STATE": state, "DESCRIPTION": description}
     order = [*_TASK_PARAM_ORDER, *(k for k in values if k not in _TASK_PARAM_ORDER)]
     task: dict[str, Any] = {"name": name}
     if when:
@@ -215,15 +218,41 @@ def _guard(values: tuple[str, ...]) -> list[Mapping[str, Any]]:
     return [{"input": "$(tasks.status)", "operator": "in", "values": FlowList(values)}]
 
 
-def finally_tasks(wiring: Wiring, options: Options) -> tuple[Mapping[str, Any], ...]:
-    """The seed answer's two guarded reporters, or one passing `$(tasks.status)`."""
+def completed_means_stop(tasks: Sequence[Mapping[str, Any]]) -> bool:
+    """True when a green run skips no DAG task, so `$(tasks.status)` = Completed can only come
+    from a graceful stop (StoppedRunFinally, which ends the run Cancelled): no DAG task has a
+    `when` (its skip also gives Completed) or a `matrix` (an empty array skips the task)."""
+    return not any(t.get("when") or t.get("matrix") for t in tasks)
+
+
+def finally_tasks(wiring: Wiring, options: Options,
+                  stop_only: bool = False) -> tuple[Mapping[str, Any], ...]:
+    """The seed answer's two guarded reporters, or one passing `$(tasks.status)`; when
+    `stop_only` (see `completed_means_stop`), Completed is reported as canceled."""
     if options.style == "one-task":
         # Our gitlab-set-status Task maps the aggregate status to a GitLab state itself.
+        extra = {"COMPLETED_STATE": "canceled"} if stop_only else None
         return (reporter_task(STATUS_NAME, "$(tasks.status)",
-                              "Tekton pipeline ended: $(tasks.status)", wiring),)
+                              "Tekton pipeline ended: $(tasks.status)", wiring, extra=extra),)
     # `None` never reaches a finally task in practice; listed as the seed answer lists it.
+    failed = reporter_task(FAILED_NAME, "failed", _FAILED_TEXT, wiring, _guard(("Failed", "None")))
+    if not stop_only:
+        return (failed, reporter_task(SUCCESS_NAME, "success", _SUCCESS_TEXT, wiring,
+                                      _guard(("Succeeded", "Completed"))))
     return (
-        reporter_task(FAILED_NAME, "failed", _FAILED_TEXT, wiring, _guard(("Failed", "None"))),
-        reporter_task(SUCCESS_NAME, "success", _SUCCESS_TEXT, wiring,
-                      _guard(("Succeeded", "Completed"))),
+        failed,
+        reporter_task(SUCCESS_NAME, "success", _SUCCESS_TEXT, wiring, _guard(("Succeeded",))),
+        canceled_reporter(wiring),
     )
+
+
+def canceled_reporter(wiring: Wiring) -> Mapping[str, Any]:
+    """Posts canceled for `$(tasks.status)` = Completed (a graceful stop, see finally_tasks)."""
+    return reporter_task(CANCELED_NAME, "canceled", _CANCELED_TEXT, wiring, _guard(("Completed",)))
+
+
+def inserted_names(options: Options, stop_only: bool) -> set[str]:
+    """The names of the finally reporters `finally_tasks` writes."""
+    if options.style == "one-task":
+        return {STATUS_NAME}
+    return {FAILED_NAME, SUCCESS_NAME} | ({CANCELED_NAME} if stop_only else set())

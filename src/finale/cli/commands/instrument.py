@@ -7,9 +7,11 @@ import sys
 from pathlib import Path
 
 from finale.adapters.instrument_yaml import Instrumented, instrument_text
+from finale.adapters.yaml_io import parse_text
 from finale.cli.error_handler import EXIT_OK
+from finale.core.check import check_documents
 from finale.core.instrument import REPORTER_TASK, Options
-from finale.errors import InputError
+from finale.errors import FinaleError, InputError
 
 NAME = "instrument"
 HELP = "add finally tasks that report the pipeline's end to GitLab (keeps comments and layout)"
@@ -49,9 +51,37 @@ def format_notes(result: Instrumented) -> str:
     for where, names in result.required_params:
         lines.append(f"note: {where}: added params {', '.join(names)}; "
                      "pass them from the PipelineRun (or TriggerTemplate)")
+    lines += [f"note: {where}: the finally reporters now post canceled for $(tasks.status) = "
+              "Completed: no DAG task has a when or a matrix, so only a graceful stop gives "
+              "Completed, and that run ends Cancelled" for where in result.completed_fixed]
     if not result.changed:
         lines.append("note: already reports to GitLab in finally; nothing to change")
+    lines += [_failing_warning(where, names) for where, names in result.failing_finally]
     return "".join(line + "\n" for line in lines)
+
+
+def _failing_warning(where: str, names: tuple[str, ...]) -> str:
+    one = len(names) == 1
+    tasks = f"finally task{'' if one else 's'} {', '.join(names)}"
+    return (f"warning: {where}: {tasks} can fail after GitLab was told success, and the run "
+            f"then ends Failed; give {'it' if one else 'them'} onError: continue "
+            "(left unchanged)")
+
+
+def check_warning(text: str, source: str) -> str:
+    """One line when `finale check` still flags the output (e.g. existing reporters finale
+    leaves alone); failing finally tasks are left out, they have their own warning."""
+    try:
+        docs = parse_text(text, source)
+        report = check_documents([(d.source, d.data) for d in docs])
+    except FinaleError:
+        return ""  # several pipelines, or input check refuses: the user can run it per file
+    flagged = [c for c in report.problems() if not c.outcome.scenario.finally_fails]
+    if not flagged:
+        return ""
+    return (f"warning: {source}: the result still fails finale check: {len(flagged)} outcome "
+            f"class(es) without exactly one right final status, first: {flagged[0].label}; "
+            "run finale check on it for the details and fixes\n")
 
 
 def main(args: argparse.Namespace) -> int:
@@ -69,5 +99,5 @@ def main(args: argparse.Namespace) -> int:
             Path(args.file).write_text(result.text, encoding="utf-8")
     else:
         sys.stdout.write(result.text)
-    sys.stderr.write(format_notes(result))
+    sys.stderr.write(format_notes(result) + check_warning(result.text, source))
     return EXIT_OK
