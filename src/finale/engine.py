@@ -17,7 +17,7 @@ from finale.core.model import PipelineRun, PipelineSpec, PipelineTask, SpecStatu
 from finale.core.pipeline_results import pipeline_results
 from finale.core.run_result import RunResult
 from finale.core.state import CANCELLED_BY_TIMEOUT, CANCELLED_BY_USER, TaskRunState
-from finale.core.taskrun import build_taskruns
+from finale.core.taskrun import build_taskruns, propagate_workspaces
 from finale.core.when import CelEvaluationError
 from finale.protocols import AttemptOutcome, AttemptRequest, Clock, Progress, StepExecutor
 
@@ -67,7 +67,6 @@ class Engine:
         self.cancel_at = cancel_at
         self.spec_status = run.status
         self.taskruns: dict[str, tuple[TaskRunState, ...]] = {}
-        self.validation_failed: dict[str, str] = {}
         self.finally_start: float | None = None
         self.reported_skips: set[str] = set()
         self.start = 0.0
@@ -94,6 +93,9 @@ class Engine:
         values = resolve.param_values(declared, self.run)
         if isinstance(values, resolve.RunFailure):
             return values
+        index_failure = resolve.array_index_failure(declared, self.run)
+        if index_failure:
+            return index_failure
         bound = set(self.run_workspaces)
         failure = resolve.workspace_failure(declared, self.run, bound) or resolve.taskrunspec_failure(
             declared, self.run
@@ -109,7 +111,11 @@ class Engine:
             failure = resolve.task_param_failure(task.name, task_spec, dict.fromkeys(given), self.run, task.task_ref)
             if failure:
                 return failure
-        failure = resolve.result_reference_failure(spec, self.task_specs)
+        failure = (
+            resolve.result_reference_failure(spec, self.task_specs)
+            or resolve.pipeline_result_reference_failure(spec, self.task_specs, self.run)
+            or resolve.optional_workspace_failure(spec, self.task_specs)
+        )
         if failure:
             return failure
         return spec, dag.build(spec)
@@ -121,7 +127,6 @@ class Engine:
             spec=spec,
             parents=parents,
             taskruns=dict(self.taskruns),
-            validation_failed=dict(self.validation_failed),
             spec_status=self.spec_status,
             timeouts=self.run.timeouts,
             start=self.start,
@@ -137,7 +142,7 @@ class Engine:
                 # Tekton ends the run in the same pass, without recomputing skippedTasks.
                 facts = self._facts(spec, parents)
                 self._cancel_running(spec.all_tasks(), CANCELLED_BY_USER)
-                return self._result(spec, status.cancelled(self.run.name), facts)
+                return self._result(spec, status.cancelled(self.run.name), facts, with_results=False)
             try:
                 facts = self._facts(spec, parents)
                 acted = self._act(spec, facts)
@@ -174,15 +179,11 @@ class Engine:
             return True
         if facts.pipeline_timed_out():
             return False
-        if not facts.is_stopping() and self.spec_status == SpecStatus.NONE:
-            started = False
-            for task in spec.tasks:
-                if self._schedulable(facts, task):
-                    started = True
-                    if not self._start_dag_task(facts, task):
-                        break  # a validation failure makes the run stopping
-            if started:
-                return True
+        ready = skips.ready_dag_tasks(facts)
+        for task in ready:
+            self._start(facts.resolve(task).task)
+        if ready:
+            return True
         if facts.dag_done():
             started = False
             if self.finally_start is None:
@@ -195,37 +196,13 @@ class Engine:
             return started
         return False
 
-    def _schedulable(self, facts: RunFacts, task: PipelineTask) -> bool:
-        return (
-            not facts.is_scheduled(task.name)
-            and task.name not in facts.skips
-            and task.name not in facts.validation_failed
-            and facts.parents_done(task)
-        )
-
-    def _start_dag_task(self, facts: RunFacts, task: PipelineTask) -> bool:
-        resolved = facts.resolve(task)
-        if resolved.missing:
-            producer, result = resolved.missing[0]
-            if facts.is_successful(producer):
-                error = (
-                    f'task "{producer}" completed successfully but did not emit the result "{result}", '
-                    f'which is referenced by task "{task.name}"'
-                )
-            else:
-                error = (
-                    "Invalid task result reference: Could not find result with name "
-                    f"{result} for pipeline task {producer}"
-                )
-            self.validation_failed[task.name] = error
-            return False
-        self._start(resolved.task)
-        return True
-
     def _start(self, task: PipelineTask) -> None:
         # An embedded taskSpec carries the pipeline-level substitutions; a referenced Task does not.
         task_spec = task.task_spec if task.task_spec is not None else self.task_specs.get(task.name, {})
-        runs = build_taskruns(task, task_spec, self.run)
+        extra: tuple[Mapping[str, Any], ...] = ()
+        if task.task_spec is not None:
+            task_spec, extra = propagate_workspaces(task, task_spec, set(self.run_workspaces))
+        runs = build_taskruns(task, task_spec, self.run, extra)
         now = self.clock.now()
         started = tuple(
             replace(
@@ -398,7 +375,14 @@ class Engine:
 
     # --- result ----------------------------------------------------------------------------
 
-    def _result(self, spec: PipelineSpec | None, cond: status.Condition, facts: RunFacts | None) -> RunResult:
+    def _result(
+        self,
+        spec: PipelineSpec | None,
+        cond: status.Condition,
+        facts: RunFacts | None,
+        *,
+        with_results: bool = True,  # a hard cancel returns before pipeline results are computed
+    ) -> RunResult:
         result = RunResult(
             run=self.run,
             spec=spec,
@@ -418,9 +402,10 @@ class Engine:
                 if task.is_finally and facts.skips[name] != SkipReason.WHEN:
                     continue
                 result.skipped_when[name] = tuple(w.to_dict() for w in facts.resolve(task).task.when)
-            if cond.done:
+            if cond.done and with_results:
                 outcome = pipeline_results(spec, facts, self.run.name)
                 result.results = outcome.results
-                if outcome.failure and cond.status == "True":
+                # reconcile marks the run failed on any result error, whatever it ended as.
+                if outcome.failure:
                     result.condition = status.Condition("False", "CouldntGetPipelineResult", outcome.failure)
         return result

@@ -28,8 +28,44 @@ from finale.core.state import StepState
 from finale.core.steps import StepPlan, TaskContext, plan_steps
 from finale.protocols import AttemptOutcome, AttemptRequest
 
-RESULTS_LIMIT = 4096  # bytes per TaskRun, Tekton's termination-message budget
+# Bytes a step's entrypoint may write as its termination message (results as JSON entries plus
+# its start time); above it the entrypoint exits 1 and the results are lost (termination/write.go).
+TERMINATION_LIMIT = 4096
+_TOO_LARGE = "TerminationMessageTooLarge"
+# Step images are mostly busybox/alpine, whose `sh` takes `[ a == b ]`, `[[ ]]` and `${v:0:3}`
+# and whose `echo` keeps backslashes; bash in POSIX mode behaves like that. Debian-family images
+# have dash as `sh`, so their scripts get dash when this machine has it.
+_ASH_LIKE = [_bash, "--posix"] if (_bash := shutil.which("bash")) else ["/bin/sh"]
+_DASH = [_dash] if (_dash := shutil.which("dash")) else ["/bin/sh"]
+# Official images built on Debian unless their tag says alpine.
+_DEBIAN_IMAGES = ("ubuntu", "debian", "python", "node", "golang", "ruby", "openjdk", "maven", "gradle")
+
+
+def _sh(image: str) -> list[str]:
+    name = image.rsplit("/", 1)[-1]
+    debian = name.startswith(_DEBIAN_IMAGES) and "alpine" not in name
+    return _DASH if debian else _ASH_LIKE
+
+
 LogSink = Callable[[str, str, str], None]  # (taskrun, step, line)
+
+
+def _interpreter(script: str, sh: list[str]) -> list[str]:
+    """The `#!` line as an argv prefix; sh-family shells become `sh`, their flags kept.
+
+    Running the interpreter on the file (rather than exec'ing the file) also avoids ETXTBSY
+    when another thread forks while this script is still open for writing.
+    """
+    line = script.split("\n", 1)[0][2:].strip()
+    words = line.split(None, 1)  # the kernel passes the rest of the line as one argument
+    if words[:1] == ["/usr/bin/env"] and len(words) == 2:
+        words = ["/usr/bin/env", *words[1].split(None, 1)]
+        if words[1] in ("sh", "ash"):
+            return [*sh, *words[2:]]
+        return words
+    if words and words[0] in ("/bin/sh", "/bin/ash"):
+        return [*sh, *words[1:]]
+    return words
 
 
 @dataclass
@@ -48,8 +84,17 @@ class StepStartError(Exception):
 
 
 class LocalExecutor:
-    def __init__(self, workdir: Path, keystore: KeyStore, parallel: int = 16, log: LogSink | None = None) -> None:
+    def __init__(
+        self,
+        workdir: Path,
+        keystore: KeyStore,
+        parallel: int = 16,
+        log: LogSink | None = None,
+        *,
+        sidecar_logs: bool = False,  # feature flag results-from: sidecar-logs
+    ) -> None:
         self.workdir = workdir
+        self.sidecar_logs = sidecar_logs
         self.keystore = keystore
         self.slots = threading.Semaphore(max(1, parallel))
         self.log = log
@@ -142,7 +187,7 @@ class LocalExecutor:
         cwd_root = ws_root if bound else base
         steps, failure = self._steps(tr.name, plans, ctx, cwd_root, base, deadline, tr.timeout or 0.0)
         end = time.time()
-        results, result_error = _read_results(tr.task_spec, results_dir)
+        results, result_error = _read_results(tr.task_spec, results_dir, sidecar_logs=self.sidecar_logs)
         live = self.live.get(tr.name)
         if live is not None and live.cancelled:
             return AttemptOutcome(
@@ -157,6 +202,12 @@ class LocalExecutor:
             )
         if failure is None and result_error is not None:
             failure = result_error
+            if result_error[0] == _TOO_LARGE:
+                # The step that wrote them fails with exit code 1: the TaskRun's reason is a
+                # plain step failure, and no result reaches the TaskRun status.
+                container = steps[-1].container if steps else "step"
+                failure = ("StepFailed", f'"{container}" exited with code 1: Error')
+                results = {}
         if failure is None:
             return AttemptOutcome(
                 name=tr.name,
@@ -287,11 +338,10 @@ class LocalExecutor:
             # Like Tekton's entrypoint: a script without a shebang runs under sh with `set -e`,
             # and the step's args are passed to the script.
             if not script.startswith("#!"):
-                return ["/bin/sh", "-c", "set -e\n" + script, plan.name, *plan.args], env, cwd
+                return [*_sh(plan.image), "-c", "set -e\n" + script, plan.name, *plan.args], env, cwd
             path = base / f"{plan.name}.script"
             path.write_text(script)
-            path.chmod(0o755)
-            return [str(path), *plan.args], env, cwd
+            return [*_interpreter(script, _sh(plan.image)), str(path), *plan.args], env, cwd
         argv = list(plan.command) + list(plan.args)
         if not argv:
             raise StepStartError("Failed", f'"{plan.name}" has no script or command to run on this machine')
@@ -449,45 +499,81 @@ def _working_dir(declared: str, ws_root: Path, base: Path) -> str:
 
 
 def _read_results(
-    task_spec: Mapping[str, Any], results_dir: Path
+    task_spec: Mapping[str, Any], results_dir: Path, *, sidecar_logs: bool = False
 ) -> tuple[dict[str, ParamValue], tuple[str, str] | None]:
-    """Declared results whose file exists, verbatim; array/object results must be JSON."""
+    """Declared results whose file exists; typed as Tekton types them, then validated.
+
+    A result whose text does not have its declared type is dropped and fails the TaskRun, as do
+    missing object keys (taskrun/validate_taskrun.go, validateTaskRunResults).
+    """
     results: dict[str, ParamValue] = {}
-    total = 0
+    texts: dict[str, str] = {}
+    mismatched: list[str] = []
+    missing_keys: dict[str, list[str]] = {}
     for decl in task_spec.get("results") or ():
         name = str(decl.get("name", ""))
         path = results_dir / name
         if not path.is_file():
             continue
-        text = path.read_text(encoding="utf-8", errors="replace")
-        total += len(text.encode())
+        texts[name] = text = path.read_text(encoding="utf-8", errors="replace")
         rtype = decl.get("type") or ("object" if decl.get("properties") else "string")
-        if rtype in ("array", "object"):
-            try:
-                value = json.loads(text)
-            except ValueError:
-                return results, (
-                    "TaskRunValidationFailed",
-                    "[User error] Provided results don't match declared results; may be invalid "
-                    f'JSON or missing result declaration: "{name}": task result is expected to '
-                    f'be "{rtype}" type but was initialized to a different type',
-                )
-            if rtype == "array" and isinstance(value, list):
-                results[name] = [v if isinstance(v, str) else json.dumps(v) for v in value]
-            elif rtype == "object" and isinstance(value, dict):
-                results[name] = {str(k): v if isinstance(v, str) else json.dumps(v) for k, v in value.items()}
-            else:
-                return results, (
-                    "TaskRunValidationFailed",
-                    "[User error] Provided results don't match declared results; may be invalid "
-                    f'JSON or missing result declaration: "{name}": task result is expected to '
-                    f'be "{rtype}" type but was initialized to a different type',
-                )
-        else:
-            results[name] = text
-    if total > RESULTS_LIMIT:
+        value, actual = (text, "string") if rtype == "string" else _typed_result(text)
+        if actual != rtype:
+            mismatched.append(
+                f' "{name}": task result is expected to be "{rtype}" type '
+                f'but was initialized to a different type "{actual}"'
+            )
+            continue
+        results[name] = value
+        if isinstance(value, dict):
+            absent = [str(k) for k in decl.get("properties") or {} if k not in value]
+            if absent:
+                missing_keys[name] = sorted(absent)
+    if mismatched:
+        return results, (
+            "TaskRunValidationFailed",
+            "[User error] Provided results don't match declared results; may be invalid JSON or missing result "
+            "declaration: " + ",".join(sorted(mismatched)),
+        )
+    if missing_keys:
+        listed = " ".join(f"{k}:[{' '.join(v)}]" for k, v in sorted(missing_keys.items()))
+        return results, (
+            "TaskRunValidationFailed",
+            f"[User error] missing keys for these results which are required in TaskResult's properties map[{listed}]",
+        )
+    if sidecar_logs:
+        # With sidecar logs each result may hold max-result-size bytes (default 4096); a larger
+        # one fails the TaskRun (taskrun.go, sidecarlogresults.ErrSizeExceeded).
+        big = next((n for n, t in texts.items() if len(t.encode()) > TERMINATION_LIMIT), None)
+        if big is None:
+            return results, None
         return results, (
             "TaskRunResultLargerThanAllowedLimit",
-            f"TaskRun results exceeded {RESULTS_LIMIT} bytes (Tekton's termination message limit)",
+            f'[User error] result "{big}" is larger than the allowed limit of {TERMINATION_LIMIT} bytes',
         )
+    if _termination_size(texts) > TERMINATION_LIMIT:
+        return results, (_TOO_LARGE, "Termination message is above max allowed size 4096, caused by large task result.")
     return results, None
+
+
+def _typed_result(text: str) -> tuple[ParamValue, str]:
+    """ParamValue.UnmarshalJSON: a JSON list of strings, a JSON map of strings, else a string."""
+    if text[:1] in ("[", "{"):
+        try:
+            value = json.loads(text)
+        except ValueError:
+            value = None
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            return value, "array"
+        if isinstance(value, dict) and all(isinstance(v, str) for v in value.values()):
+            return {str(k): v for k, v in value.items()}, "object"
+    return text, "string"
+
+
+def _termination_size(texts: Mapping[str, str]) -> int:
+    """Length of the entrypoint's JSON message: one entry per result plus `StartedAt`."""
+    entries: list[dict[str, Any]] = [{"key": k, "value": v, "type": 1} for k, v in texts.items()]
+    entries.append({"key": "StartedAt", "value": "2006-01-02T15:04:05.000Z", "type": 3})
+    text = json.dumps(entries, separators=(",", ":"), ensure_ascii=False)
+    # Go's encoder writes <, > and & as six-byte \u escapes.
+    return len(text.encode()) + 5 * sum(text.count(c) for c in "<>&")

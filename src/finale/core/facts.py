@@ -14,7 +14,11 @@ from finale.core.dag import edge_sources
 from finale.core.model import PipelineSpec, PipelineTask, SpecStatus, Timeouts
 from finale.core.parse import pipeline_task
 from finale.core.state import TaskRunState
+from finale.core.taskrun import count_combinations
 from finale.core.variables import Replacements, apply_deep, result_refs, value_replacements
+
+# Where ApplyPipelineTaskContexts substitutes the matrix context variables.
+_MATRIX_CONTEXT_FIELDS = frozenset({"params", "matrix", "displayName"})
 
 
 class SkipReason(StrEnum):
@@ -43,9 +47,9 @@ class Resolved:
     missing: tuple[tuple[str, str], ...] = ()
 
     @property
-    def missing_in_guards(self) -> tuple[tuple[str, str], ...]:
-        refs = result_refs({"params": self.task.raw.get("params"), "when": self.task.raw.get("when")})
-        return tuple(m for m in self.missing if m in refs)
+    def has_guard_refs(self) -> bool:
+        """Tekton's `hasResultReferences`: a result reference in params or when, resolvable or not."""
+        return bool(result_refs({"params": self.task.raw.get("params"), "when": self.task.raw.get("when")}))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -53,7 +57,7 @@ class RunFacts:
     spec: PipelineSpec
     parents: Mapping[str, tuple[str, ...]]
     taskruns: Mapping[str, tuple[TaskRunState, ...]]
-    validation_failed: Mapping[str, str] = field(default_factory=dict)
+    validation_failed: dict[str, str] = field(default_factory=dict)  # this pass's, see skips.py
     spec_status: SpecStatus = SpecStatus.NONE
     timeouts: Timeouts = field(default_factory=Timeouts)
     start: float = 0.0
@@ -91,6 +95,11 @@ class RunFacts:
 
     def is_done(self, name: str) -> bool:
         return self.is_successful(name) or self.is_failure(name) or name in self.skips or name in self.validation_failed
+
+    def add_validation_failures(self, failures: Mapping[str, str]) -> None:
+        """Record this pass's failed candidates; they make the run stopping from now on."""
+        self.validation_failed.update(failures)
+        self._stopping.clear()
 
     # --- run-level predicates --------------------------------------------------------------
 
@@ -134,7 +143,9 @@ class RunFacts:
         if len(runs) == 1 and runs[0].matrix_index is None:
             return dict(runs[0].results)
         merged: dict[str, object] = {}
-        for run in runs:  # matrix: string results aggregate into arrays (spec §2.10)
+        # Matrix: string results aggregate into arrays, in TaskRun *name* order, so `-10`
+        # comes before `-2` (createResultsCacheMatrixedTaskRuns sorts by name).
+        for run in sorted(runs, key=lambda r: r.name):
             for key, value in run.results.items():
                 bucket = merged.setdefault(key, [])
                 if isinstance(bucket, list) and isinstance(value, str):
@@ -187,19 +198,41 @@ class RunFacts:
         self._results.append(rep)
         return rep
 
+    def matrix_replacements(self) -> Replacements:
+        """`$(tasks.<t>.matrix.length)` and `$(tasks.<t>.matrix.<result>.length)`.
+
+        ApplyPipelineTaskContexts (resources/apply.go): the count comes from the spec, the result
+        lengths from whatever TaskRuns exist; neither creates an ordering edge.
+        """
+        rep = Replacements()
+        for t in self.spec.tasks:
+            if not t.matrix:
+                continue
+            rep.strings[f"tasks.{t.name}.matrix.length"] = str(count_combinations(t.matrix))
+            lengths: dict[str, int] = {}
+            for run in self.runs_of(t.name):
+                for key in run.results:
+                    lengths[key] = lengths.get(key, 0) + 1
+            for key, n in lengths.items():
+                rep.strings[f"tasks.{t.name}.matrix.{key}.length"] = str(n)
+        return rep
+
     def resolve(self, task: PipelineTask) -> Resolved:
         """Substitute finished results (and statuses, in finally) into a PipelineTask.
 
         Status variables are not substituted inside an embedded taskSpec (spec §4.2).
         """
         missing = []
-        # Tekton's skip rule looks at params and when only (hasResultReferences); a missing
-        # result elsewhere (matrix, embedded steps) makes the task fail validation instead.
         for producer, result in result_refs(edge_sources(task)):
             results = self.results_of(producer)
             if results is None or result not in results:
                 missing.append((producer, result))
-        raw = dict(apply_deep(task.raw, self.result_replacements()))
+        # All or nothing: ResolveResultRefs returns no value at all when one reference fails,
+        # so guards then see the literal `$(tasks...)` text (pipelinerunresolution.go,
+        # ResolvePipelineTask).
+        raw = dict(task.raw if missing else apply_deep(task.raw, self.result_replacements()))
+        matrix_rep = self.matrix_replacements()
+        raw = {k: apply_deep(v, matrix_rep) if k in _MATRIX_CONTEXT_FIELDS else v for k, v in raw.items()}
         if task.is_finally:
             statuses = self.status_replacements()
             raw = {k: v if k == "taskSpec" else apply_deep(v, statuses) for k, v in raw.items()}

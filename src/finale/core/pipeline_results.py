@@ -1,4 +1,9 @@
-"""Pipeline results, computed once the run is finished (spec §9)."""
+"""Pipeline results, computed once the run is finished (spec §9).
+
+Follows `ApplyTaskResultsToPipelineResults` (pipelinerun/resources/apply.go): each `$(...)` in a
+result's value is looked up on its own; a reference to a task that did not succeed drops the
+result quietly, any other unresolvable reference makes it invalid.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from finale.core.facts import RunFacts
-from finale.core.model import PipelineSpec
-from finale.core.variables import RESULT_REF_ANY, apply_deep, strings_in, value_replacements
+from finale.core.model import ParamValue, PipelineSpec
+from finale.core.variables import Replacements, apply_value, references, value_replacements
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,32 +22,63 @@ class PipelineResults:
     failure: str = ""
 
 
-_FINALLY_REF = re.compile(r"\$\(finally\.([^.\[\]()\s]+)\.results\.([^.\[\]()\s]+)")
+_INDEXED = re.compile(r"^(.*)\[([^\]]*)\]$")
 
 
-def _finally_refs(value: Any) -> list[tuple[str, str]]:
-    return [(m.group(1), m.group(2)) for text in strings_in(value) for m in _FINALLY_REF.finditer(text)]
+def _lookup(facts: RunFacts, variable: str) -> str:
+    """One `$(...)` expression: ok, skip (its task did not succeed) or invalid."""
+    parts = variable.split(".")
+    if len(parts) < 4 or parts[0] not in ("tasks", "finally") or parts[2] != "results":
+        return "invalid"
+    if len(parts) > 5:
+        return "invalid"
+    task, raw_name = parts[1], parts[3]
+    indexed = _INDEXED.match(raw_name)
+    name, index = (indexed.group(1), indexed.group(2)) if indexed else (raw_name, "")
+    value = (facts.results_of(task) or {}).get(name)
+    if value is None:
+        # A missing result of a task that did not succeed (failed, skipped) is no error.
+        return "skip" if not facts.is_successful(task) else "invalid"
+    if len(parts) == 5:
+        return "ok" if isinstance(value, dict) and parts[4] in value else "invalid"
+    if isinstance(value, list) and index not in ("", "*"):
+        return "ok" if index.isdigit() and int(index) < len(value) else "invalid"
+    return "ok"
 
 
-def pipeline_results(spec: PipelineSpec, facts: RunFacts, run_name: str) -> PipelineResults:
+def _replacements(spec: PipelineSpec, facts: RunFacts) -> Replacements:
     rep = facts.result_replacements()
     for task in spec.finally_:
         results = facts.results_of(task.name)
         if results:
             rep = rep.merge(value_replacements(f"finally.{task.name}.results", results))  # type: ignore[arg-type]
+    return rep
+
+
+def pipeline_results(spec: PipelineSpec, facts: RunFacts, run_name: str) -> PipelineResults:
+    rep = _replacements(spec, facts)
     out: list[dict[str, Any]] = []
     bad: list[str] = []
+    known: set[str] = set()  # Tekton memoises the expressions it resolved
     for result in spec.results:
         name = str(result.get("name", ""))
-        value = apply_deep(result.get("value"), rep)
-        unresolved = [t for t in strings_in(value) if RESULT_REF_ANY.search(t) or "$(finally." in t]
-        if not unresolved:
-            out.append({"name": name, "value": value})
-            continue
-        producers = [m.group(1) for t in unresolved for m in RESULT_REF_ANY.finditer(t)]
-        producers += [p for p, _ in _finally_refs(value)]
-        if any(facts.is_successful(p) for p in producers):
-            bad.append(name)
+        value: ParamValue = result.get("value")  # type: ignore[assignment]
+        variables = references(value)
+        if not variables:
+            continue  # a result without any reference is not emitted at all
+        valid = True
+        for variable in variables:
+            if variable in known:
+                continue
+            verdict = _lookup(facts, variable)
+            if verdict == "ok":
+                known.add(variable)
+                continue
+            valid = False
+            if verdict == "invalid":
+                bad.append(name)
+        if valid:
+            out.append({"name": name, "value": apply_value(value, rep)})
     failure = ""
     if bad:
         failure = (

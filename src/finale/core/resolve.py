@@ -14,6 +14,7 @@ from finale.core.variables import (
     apply_deep,
     apply_value,
     result_refs,
+    strings_in,
     value_replacements,
 )
 
@@ -228,4 +229,80 @@ def taskrunspec_failure(spec: PipelineSpec, run: PipelineRun) -> RunFailure | No
                 f'pipelineRun\'s taskrunSpecs defined wrong taskName: "{trs.get("pipelineTaskName")}", '
                 "does not exist in Pipeline",
             )
+    return None
+
+
+_INDEXED_PARAM = re.compile(r"""\$\(params(?:\.([^.\[\]()"']+)|\[["']([^"']+)["']\])\[(\d+)\]\)""")
+
+
+def _index_sources(spec: PipelineSpec) -> list[Any]:
+    """Where GetIndexingReferencesToArrayParams looks: params, matrix params, when, subPath."""
+    found: list[Any] = []
+    for task in spec.all_tasks():
+        found += [task.raw.get("params"), (task.matrix or {}).get("params"), task.raw.get("when")]
+        if not task.is_finally:
+            found += [w.sub_path for w in task.workspaces]
+    return found
+
+
+def array_index_failure(spec: PipelineSpec, run: PipelineRun) -> RunFailure | None:
+    """ValidateParamArrayIndex: `$(params.a[i])` past the end of the array it names."""
+    lengths = {s.name: len(s.default) for s in spec.params if isinstance(s.default, list)}
+    lengths.update({k: len(v) for k, v in run.params.items() if isinstance(v, list)})
+    bad = set()
+    for text in strings_in(_index_sources(spec)):
+        for m in _INDEXED_PARAM.finditer(text):
+            name = m.group(1) or m.group(2)
+            if name in lengths and int(m.group(3)) >= lengths[name]:
+                bad.add(m.group(0))
+    if not bad:
+        return None
+    ns, p = run.namespace, run.pipeline_name
+    return RunFailure(
+        "ParamArrayIndexingInvalid",
+        f"[User error] PipelineRun {ns}/{run.name} failed validation: failed to validate Pipeline {ns}/{p}'s "
+        f"parameter which has an invalid index while referring to an array: "
+        f"non-existent param references:[{' '.join(sorted(bad))}]",
+    )
+
+
+def pipeline_result_reference_failure(
+    spec: PipelineSpec, task_specs: Mapping[str, Mapping[str, Any]], run: PipelineRun
+) -> RunFailure | None:
+    """ValidatePipelineResults: a pipeline result naming an unknown task or undeclared result."""
+    names = {t.name for t in spec.all_tasks()}
+    for result in spec.results:
+        for producer, name in result_refs(result.get("value")):
+            if producer not in names:
+                problem = f'referenced pipeline task "{producer}" does not exist'
+            elif producer in task_specs and name not in {
+                str(r.get("name")) for r in task_specs[producer].get("results") or ()
+            }:
+                problem = f'"{name}" is not a named result returned by pipeline task "{producer}"'
+            else:
+                continue
+            return RunFailure(
+                "InvalidPipelineResultReference",
+                f'Failed to resolve pipeline result reference for "{run.name}" with error '
+                f'invalid pipeline result "{result.get("name")}": {problem}',
+            )
+    return None
+
+
+def optional_workspace_failure(spec: PipelineSpec, task_specs: Mapping[str, Mapping[str, Any]]) -> RunFailure | None:
+    """ValidateOptionalWorkspaces: an optional Pipeline workspace bound to a required Task one."""
+    optional = {w.name for w in spec.workspaces if w.optional}
+    for task in spec.all_tasks():
+        declared = {
+            str(w.get("name")): bool(w.get("optional"))
+            for w in task_specs.get(task.name, {}).get("workspaces") or ()
+            if isinstance(w, Mapping)
+        }
+        for binding in task.workspaces:
+            if binding.workspace in optional and declared.get(binding.name) is False:
+                return RunFailure(
+                    "RequiredWorkspaceMarkedOptional",
+                    f'[User error] Optional workspace not supported by task: pipeline workspace "{binding.workspace}" '
+                    f'is marked optional but pipeline task "{task.name}" requires it be provided',
+                )
     return None

@@ -81,7 +81,12 @@ def _finished_message(c: Counts, facts: RunFacts) -> str:
 
 
 def _finally_done(facts: RunFacts) -> bool:
-    return all(facts.is_done(t.name) for t in facts.spec.finally_)
+    """checkFinalTasksDone: every finally task has finished TaskRuns.
+
+    A skipped finally task does not count: Tekton's isDone asks `Skip`, which never skips a
+    finally task (that is `IsFinallySkipped`), so guarded-off reporters keep this false.
+    """
+    return all(facts.is_successful(t.name) or facts.is_failure(t.name) for t in facts.spec.finally_)
 
 
 def condition(facts: RunFacts, run_name: str) -> Condition:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-import itertools
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -11,7 +11,7 @@ from finale.core.durations import parse_duration
 from finale.core.model import ParamValue, PipelineRun, PipelineTask
 from finale.core.parse import DEFAULT_TIMEOUT, param_value
 from finale.core.state import TaskRunState
-from finale.core.variables import Replacements, apply_deep
+from finale.core.variables import Replacements, apply_deep, strings_in
 
 MAX_NAME = 63
 
@@ -35,42 +35,77 @@ def taskrun_name(run: str, task: str, index: int | None = None) -> str:
 
 
 def matrix_combinations(matrix: Mapping[str, Any] | None) -> list[dict[str, ParamValue]]:
-    """Cartesian product of `matrix.params`, then `matrix.include` (spec §2.10)."""
+    """Tekton's `Matrix.FanOut` (apis/pipeline/v1/matrix_types.go), order included.
+
+    Each new param's values form the outer loop, so the first param varies fastest; then every
+    `include` overwrites the combinations it fits and is added only when it fits none.
+    """
     if not matrix:
         return []
-    names: list[str] = []
-    arrays: list[list[str]] = []
+    includes = [
+        {str(p.get("name")): param_value(p.get("value")) for p in inc.get("params") or ()}
+        for inc in matrix.get("include") or ()
+    ]
+    if not matrix.get("params"):
+        return includes
+    combos: list[dict[str, ParamValue]] = []
     for p in matrix.get("params") or ():
         value = param_value(p.get("value"))
-        names.append(str(p.get("name")))
-        arrays.append(value if isinstance(value, list) else [value])  # type: ignore[list-item]
-    combos: list[dict[str, ParamValue]] = (
-        [dict(zip(names, values, strict=True)) for values in itertools.product(*arrays)] if names else []
-    )
-    for include in matrix.get("include") or ():
-        extra = {str(p.get("name")): param_value(p.get("value")) for p in include.get("params") or ()}
-        _apply_include(combos, extra, set(names))
+        values = value if isinstance(value, list) else [value]
+        combos = _fan_out(combos, str(p.get("name")), values)
+    for combo in combos:
+        for inc in includes:
+            if _fits(combo, inc):
+                combo.update(inc)
+    for inc in includes:
+        if _is_new(combos, inc):
+            combos.append(dict(inc))
     return combos
 
 
-def _apply_include(combos: list[dict[str, ParamValue]], extra: dict[str, ParamValue], matrix_names: set[str]) -> None:
-    shared = {k: v for k, v in extra.items() if k in matrix_names}
-    added = {k: v for k, v in extra.items() if k not in matrix_names}
-    if not shared:
-        if not combos:
-            combos.append(dict(extra))
-            return
-        for combo in combos:
-            for key, value in added.items():
-                combo.setdefault(key, value)
-        return
-    matched = False
-    for combo in combos:
-        if all(combo.get(k) == v for k, v in shared.items()):
-            combo.update(added)
-            matched = True
-    if not matched:
-        combos.append(dict(extra))
+def count_combinations(matrix: Mapping[str, Any] | None) -> int:
+    """`Matrix.CountCombinations`, quirks included: string-valued params count as one."""
+    if not matrix:
+        return 0
+    params = [p for p in matrix.get("params") or () if isinstance(p, Mapping)]
+    includes = [i for i in matrix.get("include") or () if isinstance(i, Mapping)]
+    if not params:
+        return len(includes)
+    count = 1
+    for p in params:
+        value = p.get("value")
+        if isinstance(value, list) and value:
+            count *= len(value)
+    arrays = {str(p.get("name")): p.get("value") for p in params}
+    for inc in includes:
+        for ip in inc.get("params") or ():
+            values = arrays.get(str(ip.get("name")))
+            if values is None:
+                continue
+            if not isinstance(values, list) or ip.get("value") not in values:
+                count += 1  # countNewCombinationsFromInclude counts each unmatched name
+            else:
+                break
+    return count
+
+
+def _fan_out(combos: list[dict[str, ParamValue]], name: str, values: list[Any]) -> list[dict[str, ParamValue]]:
+    """`fanOutMatrixParams`: the first param starts the list (even after an empty one)."""
+    if not combos:
+        return [{name: v} for v in values]
+    return [{**c, name: v} for v in values for c in combos]
+
+
+def _fits(combo: Mapping[str, ParamValue], include: Mapping[str, ParamValue]) -> bool:
+    """`Combination.contains`: every include key the combination has holds the same value."""
+    return all(combo[k] == v for k, v in include.items() if k in combo)
+
+
+def _is_new(combos: list[dict[str, ParamValue]], include: Mapping[str, ParamValue]) -> bool:
+    """`shouldAddNewCombination`: no combination shares even one (name, value) pair with it."""
+    if not include:
+        return False
+    return not any(combo.get(k) == v for combo in combos for k, v in include.items() if k in combo)
 
 
 def attempt_timeout(task: PipelineTask, run: PipelineRun) -> float | None:
@@ -89,10 +124,35 @@ def attempt_timeout(task: PipelineTask, run: PipelineRun) -> float | None:
     return DEFAULT_TIMEOUT
 
 
+_WORKSPACE_USE = re.compile(r"\$\(workspaces\.([^.()\s]+)\.")
+
+
+def propagate_workspaces(
+    task: PipelineTask, task_spec: Mapping[str, Any], available: set[str]
+) -> tuple[Mapping[str, Any], tuple[Mapping[str, Any], ...]]:
+    """An embedded taskSpec may use a Pipeline workspace it never declares (propagateWorkspaces).
+
+    Tekton finds `$(workspaces.<w>...)` in steps, sidecars and stepTemplate (workspace/apply.go,
+    FindWorkspacesUsedByTask), binds each to the Pipeline workspace of that name and declares it
+    on the Task. Returns the taskSpec and the extra bindings.
+    """
+    where = {k: task_spec.get(k) for k in ("steps", "sidecars", "stepTemplate")}
+    used = list(dict.fromkeys(m.group(1) for t in strings_in(where) for m in _WORKSPACE_USE.finditer(t)))
+    declared = {str(w.get("name")) for w in task_spec.get("workspaces") or () if isinstance(w, Mapping)}
+    extra = [n for n in used if n not in declared and n in available]
+    if not extra:
+        return task_spec, ()
+    spec = {**task_spec, "workspaces": [*(task_spec.get("workspaces") or ()), *({"name": n} for n in extra)]}
+    bound = {w.name for w in task.workspaces}
+    bindings = tuple({"name": n, "workspace": n, "subPath": ""} for n in extra if n not in bound)
+    return spec, bindings
+
+
 def build_taskruns(
     task: PipelineTask,
     task_spec: Mapping[str, Any],
     run: PipelineRun,
+    extra_bindings: tuple[Mapping[str, Any], ...] = (),
 ) -> list[TaskRunState]:
     """The TaskRuns a PipelineTask creates: one, or one per matrix combination."""
     retries_rep = Replacements(strings={"context.pipelineTask.retries": str(task.retries)})
@@ -107,7 +167,10 @@ def build_taskruns(
         "retries": task.retries,
         "on_error": task.on_error,
         "when": tuple(w.to_dict() for w in task.when),
-        "workspaces": tuple({"name": w.name, "workspace": w.workspace, "subPath": w.sub_path} for w in task.workspaces),
+        "workspaces": (
+            *({"name": w.name, "workspace": w.workspace, "subPath": w.sub_path} for w in task.workspaces),
+            *extra_bindings,
+        ),
     }
     if not task.matrix:
         return [TaskRunState(name=taskrun_name(run.name, task.name), params=params, **common)]  # type: ignore[arg-type]
