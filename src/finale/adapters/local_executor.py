@@ -7,11 +7,8 @@ under a per-attempt folder that `$(results.r.path)` points to.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
-import re
 import selectors
-import shutil
 import signal
 import subprocess
 import threading
@@ -22,50 +19,14 @@ from pathlib import Path
 from typing import Any
 
 from finale.adapters.secrets import KeyStore
+from finale.adapters.step_shell import interpreter, map_paths, read_only, shell_for, working_dir
+from finale.adapters.task_results import TOO_LARGE, read_results
 from finale.core.durations import format_duration, parse_duration
-from finale.core.model import ParamValue
 from finale.core.state import StepState
 from finale.core.steps import StepPlan, TaskContext, plan_steps
 from finale.protocols import AttemptOutcome, AttemptRequest
 
-# Bytes a step's entrypoint may write as its termination message (results as JSON entries plus
-# its start time); above it the entrypoint exits 1 and the results are lost (termination/write.go).
-TERMINATION_LIMIT = 4096
-_TOO_LARGE = "TerminationMessageTooLarge"
-# Step images are mostly busybox/alpine, whose `sh` takes `[ a == b ]`, `[[ ]]` and `${v:0:3}`
-# and whose `echo` keeps backslashes; bash in POSIX mode behaves like that. Debian-family images
-# have dash as `sh`, so their scripts get dash when this machine has it.
-_ASH_LIKE = [_bash, "--posix"] if (_bash := shutil.which("bash")) else ["/bin/sh"]
-_DASH = [_dash] if (_dash := shutil.which("dash")) else ["/bin/sh"]
-# Official images built on Debian unless their tag says alpine.
-_DEBIAN_IMAGES = ("ubuntu", "debian", "python", "node", "golang", "ruby", "openjdk", "maven", "gradle")
-
-
-def _sh(image: str) -> list[str]:
-    name = image.rsplit("/", 1)[-1]
-    debian = name.startswith(_DEBIAN_IMAGES) and "alpine" not in name
-    return _DASH if debian else _ASH_LIKE
-
-
 LogSink = Callable[[str, str, str], None]  # (taskrun, step, line)
-
-
-def _interpreter(script: str, sh: list[str]) -> list[str]:
-    """The `#!` line as an argv prefix; sh-family shells become `sh`, their flags kept.
-
-    Running the interpreter on the file (rather than exec'ing the file) also avoids ETXTBSY
-    when another thread forks while this script is still open for writing.
-    """
-    line = script.split("\n", 1)[0][2:].strip()
-    words = line.split(None, 1)  # the kernel passes the rest of the line as one argument
-    if words[:1] == ["/usr/bin/env"] and len(words) == 2:
-        words = ["/usr/bin/env", *words[1].split(None, 1)]
-        if words[1] in ("sh", "ash"):
-            return [*sh, *words[2:]]
-        return words
-    if words and words[0] in ("/bin/sh", "/bin/ash"):
-        return [*sh, *words[1:]]
-    return words
 
 
 @dataclass
@@ -187,7 +148,7 @@ class LocalExecutor:
         cwd_root = ws_root if bound else base
         steps, failure = self._steps(tr.name, plans, ctx, cwd_root, base, deadline, tr.timeout or 0.0)
         end = time.time()
-        results, result_error = _read_results(tr.task_spec, results_dir, sidecar_logs=self.sidecar_logs)
+        results, result_error = read_results(tr.task_spec, results_dir, sidecar_logs=self.sidecar_logs)
         live = self.live.get(tr.name)
         if live is not None and live.cancelled:
             return AttemptOutcome(
@@ -202,7 +163,7 @@ class LocalExecutor:
             )
         if failure is None and result_error is not None:
             failure = result_error
-            if result_error[0] == _TOO_LARGE:
+            if result_error[0] == TOO_LARGE:
                 # The step that wrote them fails with exit code 1: the TaskRun's reason is a
                 # plain step failure, and no result reaches the TaskRun status.
                 container = steps[-1].container if steps else "step"
@@ -264,7 +225,7 @@ class LocalExecutor:
         started = time.time()
         try:
             argv, env, cwd = self._prepare(plan, ctx, ws_root, base)
-            argv = _read_only(argv, self.read_only.get(tr_name, []))
+            argv = read_only(argv, self.read_only.get(tr_name, []))
         except StepStartError as exc:
             return (
                 StepState(
@@ -324,24 +285,24 @@ class LocalExecutor:
         for item in plan.env:
             name = str(item.get("name", ""))
             if "value" in item:
-                env[name] = _map_paths(str(item.get("value") or ""), mounts)
+                env[name] = map_paths(str(item.get("value") or ""), mounts)
             elif isinstance(item.get("valueFrom"), Mapping):
                 env[name] = self._value_from(name, item["valueFrom"])
-        cwd = _working_dir(_map_paths(plan.working_dir, mounts), ws_root, base)
+        cwd = working_dir(map_paths(plan.working_dir, mounts), ws_root, base)
         plan = replace(
             plan,
-            command=tuple(_map_paths(c, mounts) for c in plan.command),
-            args=tuple(_map_paths(a, mounts) for a in plan.args),
+            command=tuple(map_paths(c, mounts) for c in plan.command),
+            args=tuple(map_paths(a, mounts) for a in plan.args),
         )
         if plan.script:
-            script = _map_paths(plan.script, mounts)
+            script = map_paths(plan.script, mounts)
             # Like Tekton's entrypoint: a script without a shebang runs under sh with `set -e`,
             # and the step's args are passed to the script.
             if not script.startswith("#!"):
-                return [*_sh(plan.image), "-c", "set -e\n" + script, plan.name, *plan.args], env, cwd
+                return [*shell_for(plan.image), "-c", "set -e\n" + script, plan.name, *plan.args], env, cwd
             path = base / f"{plan.name}.script"
             path.write_text(script)
-            return [*_interpreter(script, _sh(plan.image)), str(path), *plan.args], env, cwd
+            return [*interpreter(script, shell_for(plan.image)), str(path), *plan.args], env, cwd
         argv = list(plan.command) + list(plan.args)
         if not argv:
             raise StepStartError("Failed", f'"{plan.name}" has no script or command to run on this machine')
@@ -452,128 +413,6 @@ def replace_reason(state: StepState, termination: str) -> StepState:
     return replace(state, termination_reason=termination)
 
 
-_REMOUNT_READ_ONLY = (
-    'for d in "$@"; do [ "$d" = -- ] && break; '
-    'mount --bind "$d" "$d" && mount -o remount,bind,ro "$d" "$d" || exit 126; '
-    'shift; done; shift; exec "$@"'
-)
-
-
-def _map_paths(text: str, mounts: list[tuple[str, str]]) -> str:
-    """Container paths a step names literally (`/workspace/src`, a `mountPath`, `/tekton/results`)
-    become the folders that stand in for them on this machine."""
-    for container, local in sorted(mounts, key=lambda m: -len(m[0])):
-        if container in text:
-            text = re.sub(re.escape(container) + r"(?![\w.-])", local.replace("\\", "\\\\"), text)
-    return text
-
-
-def _read_only(argv: list[str], dirs: list[str]) -> list[str]:
-    """Run the step in a private mount namespace where `readOnly` workspaces are read-only.
-
-    File permissions cannot stop root, so a read-only bind mount does it (as a pod's would);
-    without root or `unshare`, the workspace stays writable.
-    """
-    if not dirs or os.geteuid() != 0 or shutil.which("unshare") is None:
-        return argv
-    return ["unshare", "--mount", "--propagation", "private", "sh", "-c", _REMOUNT_READ_ONLY, "sh", *dirs, "--", *argv]
-
-
 def _kill(proc: subprocess.Popen[bytes]) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGKILL)
-
-
-def _working_dir(declared: str, ws_root: Path, base: Path) -> str:
-    """`/workspace/...` maps to this attempt's workspace folder; other paths are created."""
-    if not declared or declared == "/workspace":
-        return str(ws_root)
-    if declared.startswith("/workspace/"):
-        target = ws_root / declared[len("/workspace/") :]
-    elif Path(declared).is_absolute() and Path(declared).is_dir():
-        return declared
-    else:
-        target = base / "workdir" / declared.lstrip("/")
-    target.mkdir(parents=True, exist_ok=True)
-    return str(target)
-
-
-def _read_results(
-    task_spec: Mapping[str, Any], results_dir: Path, *, sidecar_logs: bool = False
-) -> tuple[dict[str, ParamValue], tuple[str, str] | None]:
-    """Declared results whose file exists; typed as Tekton types them, then validated.
-
-    A result whose text does not have its declared type is dropped and fails the TaskRun, as do
-    missing object keys (taskrun/validate_taskrun.go, validateTaskRunResults).
-    """
-    results: dict[str, ParamValue] = {}
-    texts: dict[str, str] = {}
-    mismatched: list[str] = []
-    missing_keys: dict[str, list[str]] = {}
-    for decl in task_spec.get("results") or ():
-        name = str(decl.get("name", ""))
-        path = results_dir / name
-        if not path.is_file():
-            continue
-        texts[name] = text = path.read_text(encoding="utf-8", errors="replace")
-        rtype = decl.get("type") or ("object" if decl.get("properties") else "string")
-        value, actual = (text, "string") if rtype == "string" else _typed_result(text)
-        if actual != rtype:
-            mismatched.append(
-                f' "{name}": task result is expected to be "{rtype}" type '
-                f'but was initialized to a different type "{actual}"'
-            )
-            continue
-        results[name] = value
-        if isinstance(value, dict):
-            absent = [str(k) for k in decl.get("properties") or {} if k not in value]
-            if absent:
-                missing_keys[name] = sorted(absent)
-    if mismatched:
-        return results, (
-            "TaskRunValidationFailed",
-            "[User error] Provided results don't match declared results; may be invalid JSON or missing result "
-            "declaration: " + ",".join(sorted(mismatched)),
-        )
-    if missing_keys:
-        listed = " ".join(f"{k}:[{' '.join(v)}]" for k, v in sorted(missing_keys.items()))
-        return results, (
-            "TaskRunValidationFailed",
-            f"[User error] missing keys for these results which are required in TaskResult's properties map[{listed}]",
-        )
-    if sidecar_logs:
-        # With sidecar logs each result may hold max-result-size bytes (default 4096); a larger
-        # one fails the TaskRun (taskrun.go, sidecarlogresults.ErrSizeExceeded).
-        big = next((n for n, t in texts.items() if len(t.encode()) > TERMINATION_LIMIT), None)
-        if big is None:
-            return results, None
-        return results, (
-            "TaskRunResultLargerThanAllowedLimit",
-            f'[User error] result "{big}" is larger than the allowed limit of {TERMINATION_LIMIT} bytes',
-        )
-    if _termination_size(texts) > TERMINATION_LIMIT:
-        return results, (_TOO_LARGE, "Termination message is above max allowed size 4096, caused by large task result.")
-    return results, None
-
-
-def _typed_result(text: str) -> tuple[ParamValue, str]:
-    """ParamValue.UnmarshalJSON: a JSON list of strings, a JSON map of strings, else a string."""
-    if text[:1] in ("[", "{"):
-        try:
-            value = json.loads(text)
-        except ValueError:
-            value = None
-        if isinstance(value, list) and all(isinstance(v, str) for v in value):
-            return value, "array"
-        if isinstance(value, dict) and all(isinstance(v, str) for v in value.values()):
-            return {str(k): v for k, v in value.items()}, "object"
-    return text, "string"
-
-
-def _termination_size(texts: Mapping[str, str]) -> int:
-    """Length of the entrypoint's JSON message: one entry per result plus `StartedAt`."""
-    entries: list[dict[str, Any]] = [{"key": k, "value": v, "type": 1} for k, v in texts.items()]
-    entries.append({"key": "StartedAt", "value": "2006-01-02T15:04:05.000Z", "type": 3})
-    text = json.dumps(entries, separators=(",", ":"), ensure_ascii=False)
-    # Go's encoder writes <, > and & as six-byte \u escapes.
-    return len(text.encode()) + 5 * sum(text.count(c) for c in "<>&")

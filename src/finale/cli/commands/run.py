@@ -167,7 +167,13 @@ def main(args: argparse.Namespace) -> int:
     printer = ProgressPrinter(sys.stderr if args.output else sys.stdout, secrets, quiet=bool(args.output))
     try:
         run_ws = _workspaces(inputs, _pairs(args.workspace, "-w"), workdir, keystore)
-        executor = LocalExecutor(workdir, keystore, parallel=args.parallel, log=printer.log_line)
+        executor = LocalExecutor(
+            workdir,
+            keystore,
+            parallel=args.parallel,
+            log=printer.log_line,
+            sidecar_logs="results-from=sidecar-logs" in features,
+        )
         control = Control()
         if sys.stdout.isatty() and not args.output:
             print("note: steps run on this machine with its tools, not in their container images")
