@@ -21,7 +21,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "-f",
         "--filename",
-        action="append",
+        action="extend",
+        nargs="+",
         required=True,
         metavar="FILE",
         help="YAML/JSON with the Pipeline or PipelineRun, and optionally its Tasks (repeatable; - for stdin)",

@@ -33,7 +33,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "-f",
         "--filename",
-        action="append",
+        action="extend",
+        nargs="+",
         required=True,
         metavar="FILE",
         help="YAML/JSON with the PipelineRun and the Pipeline/Tasks/Secrets it uses (repeatable; - for stdin)",

@@ -19,13 +19,25 @@ _SUFFIXES = {".yaml", ".yml", ".json"}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("-f", "--filename", action="append", required=True, metavar="FILE",
-                        help="YAML/JSON file, a directory of them, or - for stdin (repeatable)")
-    parser.add_argument("--feature", action="append", default=[], metavar="NAME",
-                        help="a Tekton feature flag that is on, e.g. enable-param-enum or "
-                        "enable-api-fields=alpha (repeatable)")
-    parser.add_argument("--tekton-text", action="store_true",
-                        help="also print the errors as Tekton's webhook would word them")
+    parser.add_argument(
+        "-f",
+        "--filename",
+        action="extend",
+        nargs="+",
+        required=True,
+        metavar="FILE",
+        help="YAML/JSON file, a directory of them, or - for stdin (repeatable)",
+    )
+    parser.add_argument(
+        "--feature",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a Tekton feature flag that is on, e.g. enable-param-enum or enable-api-fields=alpha (repeatable)",
+    )
+    parser.add_argument(
+        "--tekton-text", action="store_true", help="also print the errors as Tekton's webhook would word them"
+    )
 
 
 def _expand(paths: list[str]) -> Iterator[str]:
@@ -51,8 +63,7 @@ def _object_name(doc: SourceDoc) -> str:
     return f"{doc.data.get('kind', '?')}/{name or '?'}"
 
 
-def validate_files(paths: list[str], features: frozenset[str], out: TextIO,
-                   tekton_text: bool = False) -> int:
+def validate_files(paths: list[str], features: frozenset[str], out: TextIO, tekton_text: bool = False) -> int:
     """Print one line per problem (with its fix) or one `is valid` line per object."""
     failed = False
     for arg in paths:
@@ -66,8 +77,7 @@ def validate_files(paths: list[str], features: frozenset[str], out: TextIO,
     return EXIT_BAD_INPUT if failed else EXIT_OK
 
 
-def _validate_each(files: list[str], features: frozenset[str], out: TextIO,
-                   tekton_text: bool) -> bool:
+def _validate_each(files: list[str], features: frozenset[str], out: TextIO, tekton_text: bool) -> bool:
     """True when any file had a problem."""
     failed = False
     for path in files:
@@ -89,8 +99,7 @@ def _validate_each(files: list[str], features: frozenset[str], out: TextIO,
                 if error.hint:
                     print(f"  fix: {error.hint}", file=out)
             if tekton_text:
-                print(f"{doc.source}: Tekton would say: validation failed: "
-                      f"{render_errors(errors)}", file=out)
+                print(f"{doc.source}: Tekton would say: validation failed: {render_errors(errors)}", file=out)
     return failed
 
 
