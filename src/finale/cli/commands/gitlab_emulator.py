@@ -16,23 +16,20 @@ HELP = "serve a GitLab commit-status API emulator backed by local git repositori
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", required=True, metavar="FILE",
-                        help="YAML or JSON file with projects, users, tokens and faults")
-    parser.add_argument("--host", default="127.0.0.1",
-                        help="address to bind (default: 127.0.0.1, loopback only)")
+    parser.add_argument(
+        "--config", required=True, metavar="FILE", help="YAML or JSON file with projects, users, tokens and faults"
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, loopback only)")
     parser.add_argument("--port", type=int, default=0, help="port (default: 0, any free port)")
-    parser.add_argument("--db", metavar="FILE",
-                        help="keep pipelines and statuses in this SQLite file across restarts")
+    parser.add_argument("--db", metavar="FILE", help="keep pipelines and statuses in this SQLite file across restarts")
 
 
 def main(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     try:
-        emulator = serve(config, host=args.host, port=args.port, db_path=args.db,
-                         log_line=_log_line)
+        emulator = serve(config, host=args.host, port=args.port, db_path=args.db, log_line=_log_line)
     except OSError as exc:
-        raise InputError(f"--host/--port: cannot listen on {args.host}:{args.port}: "
-                         f"{exc.strerror or exc}") from None
+        raise InputError(f"--host/--port: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:

@@ -15,13 +15,20 @@ HELP = "draw a Pipeline's tasks, finally tasks and when guards (Mermaid or dot)"
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "-f", "--filename", dest="files", action="extend", nargs="+", required=True,
+        "-f",
+        "--filename",
+        dest="files",
+        action="extend",
+        nargs="+",
+        required=True,
         metavar="FILE",
         help="Pipeline or PipelineRun (with pipelineSpec) YAML; '-' reads stdin; "
-             "several files after one -f, as pre-commit passes them, or -f repeated",
+        "several files after one -f, as pre-commit passes them, or -f repeated",
     )
     parser.add_argument(
-        "--format", choices=("mermaid", "dot"), default="mermaid",
+        "--format",
+        choices=("mermaid", "dot"),
+        default="mermaid",
         help="output format (default: mermaid)",
     )
 

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
-from pathlib import Path
 
 from finale.adapters.gitlab_client import GitLabClient
 from finale.adapters.gitlab_wire import (
@@ -19,6 +17,7 @@ from finale.adapters.gitlab_wire import (
     StatusRequest,
     format_posted,
 )
+from finale.cli.common import read_token
 from finale.core.gitlab_state import AGGREGATE_NAMES, STATE_NAMES, parse_state, state_for_aggregate
 from finale.errors import InputError
 
@@ -33,9 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sha", required=True, help="full commit SHA")
     which = parser.add_mutually_exclusive_group(required=True)
     which.add_argument("--state", help=f"GitLab state: {', '.join(STATE_NAMES)}")
-    which.add_argument(
-        "--tekton-status", help=f"Tekton $(tasks.status): {', '.join(AGGREGATE_NAMES)}"
-    )
+    which.add_argument("--tekton-status", help=f"Tekton $(tasks.status): {', '.join(AGGREGATE_NAMES)}")
     parser.add_argument("--name", default="", help="status name (GitLab default: default)")
     parser.add_argument("--ref", default="", help="branch or tag of the status")
     parser.add_argument("--target-url", default="", help="link shown with the status")
@@ -72,27 +69,10 @@ def _pipeline_id(text: str | None) -> int | None:
     return int(text)
 
 
-def _token(token_file: str | None) -> str:
-    if token_file is not None:
-        try:
-            token = Path(token_file).read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            raise InputError(f"--token-file: cannot read {token_file}: {exc.strerror}") from None
-        if not token:
-            raise InputError(f"--token-file: {token_file} is empty; fix: put the token in it")
-        return token
-    token = os.environ.get("GITLAB_TOKEN", "").strip()
-    if not token:
-        raise InputError("no GitLab token; fix: pass --token-file FILE or set GITLAB_TOKEN")
-    return token
-
-
 def _state_and_description(args: argparse.Namespace) -> tuple[str, str]:
     if args.state is not None:
         if parse_state(args.state) is None:
-            raise InputError(
-                f"--state: unknown state {args.state!r}; fix: use one of {', '.join(STATE_NAMES)}"
-            )
+            raise InputError(f"--state: unknown state {args.state!r}; fix: use one of {', '.join(STATE_NAMES)}")
         return args.state, args.description or ""
     try:
         decision = state_for_aggregate(args.tekton_status)
@@ -123,7 +103,7 @@ def main(args: argparse.Namespace) -> int:
     try:
         client = GitLabClient(
             args.gitlab_url,
-            _token(args.token_file),
+            read_token(args.token_file),
             api_prefix=args.api_prefix,
             retry_budget=DEFAULT_RETRY_BUDGET if budget is None else budget,
             ca_file=args.ca_file,

@@ -14,14 +14,14 @@ from typing import Any
 
 from finale.adapters.local_executor import LocalExecutor
 from finale.adapters.secrets import KeyStore, load_keystore
-from finale.adapters.yaml_io import SourceDoc, read_files
+from finale.cli.common import add_feature_argument, add_files_argument, read_valid_documents
 from finale.cli.error_handler import EXIT_FAILED, EXIT_OK
 from finale.cli.output import ProgressPrinter, format_objects, format_summary, mask
 from finale.core.catalog import RunInputs, assemble
 from finale.core.durations import parse_duration
 from finale.core.model import SpecStatus
 from finale.engine import Control, Engine
-from finale.errors import InputError, ValidationError
+from finale.errors import InputError
 
 NAME = "run"
 HELP = "Run a PipelineRun (or a bare Pipeline) locally: steps as processes, workspaces as folders."
@@ -30,14 +30,8 @@ CANCEL_MODES = ("Cancelled", "CancelledRunFinally", "StoppedRunFinally")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "-f",
-        "--filename",
-        action="extend",
-        nargs="+",
-        required=True,
-        metavar="FILE",
-        help="YAML/JSON with the PipelineRun and the Pipeline/Tasks/Secrets it uses (repeatable; - for stdin)",
+    add_files_argument(
+        parser, "YAML/JSON with the PipelineRun and the Pipeline/Tasks/Secrets it uses (repeatable; - for stdin)"
     )
     parser.add_argument(
         "-p",
@@ -80,13 +74,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="CancelledRunFinally",
         help="the spec.status --cancel-after sets",
     )
-    parser.add_argument(
-        "--feature",
-        action="append",
-        default=[],
-        metavar="FLAG",
-        help="turn on a Tekton feature flag, e.g. enable-cel-in-whenexpression",
-    )
+    add_feature_argument(parser)
     parser.add_argument("--keep", action="store_true", help="keep the run's working folder (logs, results, scripts)")
 
 
@@ -98,17 +86,6 @@ def _pairs(values: list[str], flag: str) -> dict[str, str]:
             raise InputError(f"{flag} {item}: expected NAME=VALUE")
         out[name] = value
     return out
-
-
-def _validate(docs: list[SourceDoc], features: frozenset[str]) -> None:
-    try:
-        from finale.core.validate import validate_document
-    except ImportError:  # pragma: no cover - validation ships with the package
-        return
-    for doc in docs:
-        errors = validate_document(doc.data, features=features)
-        if errors:
-            raise ValidationError(doc.source, errors)
 
 
 def _workspaces(inputs: RunInputs, cli: dict[str, str], workdir: Path, keystore: KeyStore) -> dict[str, str]:
@@ -151,8 +128,7 @@ class _Clock:
 
 def main(args: argparse.Namespace) -> int:
     features = frozenset(args.feature)
-    docs = read_files(args.filename)
-    _validate(docs, features)
+    docs = read_valid_documents(args.filename, features)
     keystore = load_keystore((d.source, d.data) for d in docs)
     inputs = assemble([(d.source, d.data) for d in docs], _pairs(args.param, "-p"))
     if args.timeout:

@@ -8,18 +8,17 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 import signal
 import sqlite3
 import sys
 import threading
-from pathlib import Path
 from types import FrameType
 
 from finale.adapters.gitlab_delivery import GitLabDelivery
 from finale.adapters.gitlab_wire import DEFAULT_API_PREFIX, DEFAULT_TIMEOUT, ReportInputError
 from finale.adapters.outbox import Outbox
 from finale.adapters.service import Backoff, RunningService, ServiceConfig, start_service
+from finale.cli.common import read_token
 from finale.core.events import DEFAULT_STATUS_NAME
 from finale.errors import InputError
 
@@ -33,28 +32,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", required=True, help="SQLite outbox file (created if missing)")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", default="8080", help="port to listen on; 0 picks a free one (default 8080)")
-    parser.add_argument("--name", default=DEFAULT_STATUS_NAME,
-                        help=f"status name when the PipelineRun sets none (default {DEFAULT_STATUS_NAME})")
+    parser.add_argument(
+        "--name",
+        default=DEFAULT_STATUS_NAME,
+        help=f"status name when the PipelineRun sets none (default {DEFAULT_STATUS_NAME})",
+    )
     parser.add_argument("--api-prefix", default=DEFAULT_API_PREFIX, help="default: /api/v4")
     parser.add_argument("--ca-file", default=None, help="PEM CA bundle for GitLab's TLS")
     parser.add_argument("--insecure", action="store_true", help="skip TLS verification")
     parser.add_argument("--timeout", default=str(DEFAULT_TIMEOUT), help="seconds per GitLab request (default 10)")
     parser.add_argument("--max-backoff", default="300", help="longest wait between retries, seconds (default 300)")
-
-
-def _token(token_file: str | None) -> str:
-    if token_file is not None:
-        try:
-            token = Path(token_file).read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            raise InputError(f"--token-file: cannot read {token_file}: {exc.strerror}") from None
-        if not token:
-            raise InputError(f"--token-file: {token_file} is empty; fix: put the token in it")
-        return token
-    token = os.environ.get("GITLAB_TOKEN", "").strip()
-    if not token:
-        raise InputError("no GitLab token; fix: pass --token-file FILE or set GITLAB_TOKEN")
-    return token
 
 
 def _port(text: str) -> int:
@@ -77,30 +64,33 @@ def _open_outbox(path: str) -> Outbox:
     try:
         return Outbox(path)
     except (sqlite3.Error, OSError) as exc:
-        raise InputError(f"--db: cannot use {path} as the outbox: {exc}; "
-                         "fix: give a writable file path") from None
+        raise InputError(f"--db: cannot use {path} as the outbox: {exc}; fix: give a writable file path") from None
 
 
 def _start(args: argparse.Namespace) -> RunningService:
     port = _port(args.port)
     backoff = Backoff(base=1.0, cap=_seconds("--max-backoff", args.max_backoff))
     try:
-        delivery = GitLabDelivery(args.gitlab_url, _token(args.token_file),
-                                  api_prefix=args.api_prefix,
-                                  timeout=_seconds("--timeout", args.timeout),
-                                  ca_file=args.ca_file, verify_tls=not args.insecure)
+        delivery = GitLabDelivery(
+            args.gitlab_url,
+            read_token(args.token_file),
+            api_prefix=args.api_prefix,
+            timeout=_seconds("--timeout", args.timeout),
+            ca_file=args.ca_file,
+            verify_tls=not args.insecure,
+        )
     except ReportInputError as exc:
         raise InputError(str(exc)) from None
     if not args.name.strip():
         raise InputError("--name: empty; fix: give a status name such as tekton-pipeline")
     outbox = _open_outbox(args.db)
-    config = ServiceConfig(host=args.host, port=port, status_name=args.name.strip(),
-                           backoff=backoff)
+    config = ServiceConfig(host=args.host, port=port, status_name=args.name.strip(), backoff=backoff)
     try:
         return start_service(outbox, delivery, config, log=_log)
     except OSError as exc:
-        raise InputError(f"cannot listen on {args.host}:{port}: {exc.strerror or exc}; "
-                         "fix: choose another --host/--port") from None
+        raise InputError(
+            f"cannot listen on {args.host}:{port}: {exc.strerror or exc}; fix: choose another --host/--port"
+        ) from None
 
 
 def _log(line: str) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TextIO
 
 from finale.adapters.yaml_io import SourceDoc, read_files
+from finale.cli.common import add_feature_argument, add_files_argument
 from finale.cli.error_handler import EXIT_BAD_INPUT, EXIT_OK
 from finale.core.validate import render_errors, validate_document
 from finale.errors import InputError
@@ -19,22 +20,8 @@ _SUFFIXES = {".yaml", ".yml", ".json"}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "-f",
-        "--filename",
-        action="extend",
-        nargs="+",
-        required=True,
-        metavar="FILE",
-        help="YAML/JSON file, a directory of them, or - for stdin (repeatable)",
-    )
-    parser.add_argument(
-        "--feature",
-        action="append",
-        default=[],
-        metavar="NAME",
-        help="a Tekton feature flag that is on, e.g. enable-param-enum or enable-api-fields=alpha (repeatable)",
-    )
+    add_files_argument(parser, "YAML/JSON file, a directory of them, or - for stdin (repeatable)")
+    add_feature_argument(parser)
     parser.add_argument(
         "--tekton-text", action="store_true", help="also print the errors as Tekton's webhook would word them"
     )
