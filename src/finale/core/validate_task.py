@@ -137,6 +137,11 @@ def _check_step(
     errs: Errors, ctx: Context, step: Mapping[str, Any], template: Mapping[str, Any],
     name: str, here: str,
 ) -> None:
+    if not ctx.has("enable-artifacts") and _uses_artifacts(step):
+        # Step.Validate returns this error alone (pkg/apis/pipeline/v1/container_validation.go).
+        errs.add(here, "feature flag enable-artifacts should be set to true to use artifacts feature.",
+                 "pass --feature enable-artifacts, or remove the artifacts reference")
+        return
     uses_ref = step.get("ref") is not None
     if not uses_ref:
         if not (get_str(errs, step, "image", here) or template.get("image")):
@@ -157,6 +162,16 @@ def _check_step(
     _check_volume_mounts(errs, step, here)
     if step.get("when") is not None:
         validate_when(errs, ctx, step, here)
+
+
+_ARTIFACT_REF = re.compile(r"\$\((?:steps|tasks)\.[^.]+\.(?:inputs|outputs)\.[^.)]+\)|\$\((?:step\.)?artifacts\.path\)")
+
+
+def _uses_artifacts(step: Mapping[str, Any]) -> bool:
+    """validateArtifactsReferencesInStep: script, command, args and env values."""
+    texts = [step.get("script"), *(step.get("command") or ()), *(step.get("args") or ())]
+    texts += [e.get("value") for e in step.get("env") or () if isinstance(e, Mapping)]
+    return any(isinstance(t, str) and _ARTIFACT_REF.search(t) for t in texts)
 
 
 def _check_step_timeout(errs: Errors, timeout: str, here: str) -> None:
