@@ -14,6 +14,7 @@ from typing import Any
 from finale.core import dag, resolve, skips, status
 from finale.core.facts import RunFacts, SkipReason
 from finale.core.model import PipelineRun, PipelineSpec, PipelineTask, SpecStatus
+from finale.core.param_enum import taskrun_enum_problem
 from finale.core.pipeline_results import pipeline_results
 from finale.core.run_result import RunResult
 from finale.core.state import CANCELLED_BY_TIMEOUT, CANCELLED_BY_USER, TaskRunState
@@ -103,12 +104,18 @@ class Engine:
         if failure:
             return failure
         spec = resolve.apply_run_values(self.raw_spec, values, self.run, bound)
+        original = {t.name: t for t in declared.all_tasks()}
         for task in spec.all_tasks():
             task_spec = self.task_specs.get(task.name, {})
             given = set(task.params) | {str(p.get("name")) for p in (task.matrix or {}).get("params") or ()}
             for inc in (task.matrix or {}).get("include") or ():
                 given |= {str(p.get("name")) for p in inc.get("params") or ()}
-            failure = resolve.task_param_failure(task.name, task_spec, dict.fromkeys(given), self.run, task.task_ref)
+            failure = resolve.task_param_failure(
+                task.name, task_spec, dict.fromkeys(given), self.run, task.task_ref
+            ) or resolve.enum_subset_failure(
+                # The subset check reads the params as written, before substitution (pipelinerun.go).
+                original[task.name].params, declared.params, task_spec, task.task_ref
+            )
             if failure:
                 return failure
         failure = (
@@ -154,6 +161,9 @@ class Engine:
                     f"[User error] Error evaluating CEL {self.run.name}: {exc}",
                 )
                 return self._result(spec, cond, None)
+            except _InvalidParamValue as exc:
+                self._cancel_running(spec.all_tasks(), CANCELLED_BY_USER)
+                return self._result(spec, status.Condition("False", "InvalidParamValue", str(exc)), None)
             if acted:
                 continue
             if facts.pipeline_timed_out():
@@ -203,6 +213,9 @@ class Engine:
         if task.task_spec is not None:
             task_spec, extra = propagate_workspaces(task, task_spec, set(self.run_workspaces))
         runs = build_taskruns(task, task_spec, self.run, extra)
+        problem = taskrun_enum_problem(task.name, task_spec, [r.params for r in runs])
+        if problem:
+            raise _InvalidParamValue(problem)
         now = self.clock.now()
         started = tuple(
             replace(
@@ -409,3 +422,8 @@ class Engine:
                 if outcome.failure:
                     result.condition = status.Condition("False", "CouldntGetPipelineResult", outcome.failure)
         return result
+
+
+class _InvalidParamValue(Exception):
+    """A TaskRun about to be created has a value outside its Task's enum: the run fails."""
+

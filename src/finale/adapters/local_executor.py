@@ -19,11 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from finale.adapters.secrets import KeyStore
-from finale.adapters.step_shell import interpreter, map_paths, read_only, shell_for, working_dir
+from finale.adapters.step_shell import ash_compat, interpreter, map_paths, read_only, shell_for, working_dir
 from finale.adapters.task_results import TOO_LARGE, read_results
 from finale.core.durations import format_duration, parse_duration
 from finale.core.state import StepState
-from finale.core.steps import StepPlan, TaskContext, plan_steps
+from finale.core.steps import StepPlan, TaskContext, isolated_workspaces, plan_steps
 from finale.protocols import AttemptOutcome, AttemptRequest
 
 LogSink = Callable[[str, str, str], None]  # (taskrun, step, line)
@@ -65,6 +65,7 @@ class LocalExecutor:
         self.exit_code_readers: set[str] = set()
         self.read_only: dict[str, list[str]] = {}
         self.mounts: dict[str, list[tuple[str, str]]] = {}
+        self.isolated: dict[str, dict[str, tuple[str, str]]] = {}  # workspaces only some steps mount
 
     def start(self, request: AttemptRequest, done: Callable[[AttemptOutcome], None]) -> None:
         with self.lock:
@@ -121,12 +122,18 @@ class LocalExecutor:
         for name, path in bound.items():
             Path(path).mkdir(parents=True, exist_ok=True)
             (ws_root / name).symlink_to(Path(path).resolve())
-        mounts = [
-            (str(w.get("mountPath") or f"/workspace/{w.get('name')}"), str(Path(bound[str(w.get("name"))]).resolve()))
+        named = {
+            str(w.get("name")): (
+                str(w.get("mountPath") or f"/workspace/{w.get('name')}"),
+                str(Path(bound[str(w.get("name"))]).resolve()),
+            )
             for w in tr.task_spec.get("workspaces") or ()
             if str(w.get("name")) in bound
-        ]
+        }
+        isolated = isolated_workspaces(tr.task_spec)
+        mounts = [m for name, m in named.items() if name not in isolated]
         self.mounts[tr.name] = [*mounts, ("/tekton/results", str(results_dir))]
+        self.isolated[tr.name] = {name: m for name, m in named.items() if name in isolated}
         self.read_only[tr.name] = [
             str(Path(bound[str(w.get("name"))]).resolve())
             for w in tr.task_spec.get("workspaces") or ()
@@ -280,7 +287,10 @@ class LocalExecutor:
     def _prepare(
         self, plan: StepPlan, ctx: TaskContext, ws_root: Path, base: Path
     ) -> tuple[list[str], dict[str, str], str]:
-        mounts = self.mounts.get(ctx.taskrun_name, [])
+        isolated = self.isolated.get(ctx.taskrun_name, {})
+        mounts = self.mounts.get(ctx.taskrun_name, []) + [
+            (own or isolated[name][0], isolated[name][1]) for name, own in plan.workspaces if name in isolated
+        ]
         env = dict(os.environ)
         for item in plan.env:
             name = str(item.get("name", ""))
@@ -298,11 +308,15 @@ class LocalExecutor:
             script = map_paths(plan.script, mounts)
             # Like Tekton's entrypoint: a script without a shebang runs under sh with `set -e`,
             # and the step's args are passed to the script.
+            sh = shell_for(plan.image)
             if not script.startswith("#!"):
-                return [*shell_for(plan.image), "-c", "set -e\n" + script, plan.name, *plan.args], env, cwd
+                return [*sh, "-c", "set -e\n" + ash_compat(script, sh), plan.name, *plan.args], env, cwd
+            run_with = interpreter(script, sh)
+            if run_with[: len(sh)] == sh:
+                script = ash_compat(script, sh)
             path = base / f"{plan.name}.script"
             path.write_text(script)
-            return [*interpreter(script, shell_for(plan.image)), str(path), *plan.args], env, cwd
+            return [*run_with, str(path), *plan.args], env, cwd
         argv = list(plan.command) + list(plan.args)
         if not argv:
             raise StepStartError("Failed", f'"{plan.name}" has no script or command to run on this machine')

@@ -26,6 +26,19 @@ def shell_for(image: str) -> list[str]:
     return _DASH if debian else _ASH_LIKE
 
 
+# busybox ash has no `[[` keyword: `[[` is `test` wanting a final `]]`, so its words are split and
+# globbed like any command's (`[[ $(false) != x ]]` errors instead of holding). Bash's `[`
+# behaves that way, so on ash-like images `[[ ... ]]` is read as `[ ... ]`.
+_OPEN = re.compile(r"(?<![^\s;(&|!])\[\[(?=\s)")
+_CLOSE = re.compile(r"(?<=\s)\]\](?=$|[\s;)&|])", re.MULTILINE)
+
+
+def ash_compat(script: str, sh: list[str]) -> str:
+    if sh is not _ASH_LIKE or "[[" not in script:
+        return script
+    return _CLOSE.sub("]", _OPEN.sub("[", script))
+
+
 def interpreter(script: str, sh: list[str]) -> list[str]:
     """The `#!` line as an argv prefix; sh-family shells become `sh`, their flags kept.
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from finale.core.model import ParamSpec, ParamValue, PipelineRun, PipelineSpec
+from finale.core.param_enum import enum_subset_problem, run_enum_failure_message
 from finale.core.parse import param_spec, pipeline_spec
 from finale.core.variables import (
     Replacements,
@@ -103,6 +104,10 @@ def param_values(spec: PipelineSpec, run: PipelineRun) -> dict[str, ParamValue] 
             f"[User error] PipelineRun {ns}/{pr} parameters have mismatching types with Pipeline "
             f"{ns}/{p}'s parameters: parameters have inconsistent types : [{' '.join(wrong)}]",
         )
+    # ValidateEnumParam comes right after the type check in reconcile (pipelinerun.go).
+    enum_problem = run_enum_failure_message(ns, pr, run.params, spec.params)
+    if enum_problem:
+        return RunFailure("InvalidParamValue", enum_problem)
     values = _resolve_defaults(spec.params, run.params)
     if isinstance(values, str):
         return RunFailure(
@@ -183,6 +188,19 @@ def task_param_failure(
         f"[User error] Validation failed for pipelinerun {run.name} with error invalid input params for "
         f"task {ref or ''}: missing values for these params which have no default values: [{' '.join(missing)}]",
     )
+
+
+def enum_subset_failure(
+    task_params: Mapping[str, Any], pipeline_params: tuple[ParamSpec, ...], task_spec: Mapping[str, Any],
+    ref: str | None,
+) -> RunFailure | None:
+    """A PipelineTask passing a Pipeline param whose enum is wider than its Task's (checked up front)."""
+    specs = [param_spec(p) for p in task_spec.get("params") or () if isinstance(p, Mapping)]
+    problem = enum_subset_problem(task_params, pipeline_params, specs, ref or "")
+    if problem is None:
+        return None
+    message = f"[User error] Validation failed for pipelinerun with error {problem}"
+    return RunFailure("PipelineValidationFailed", message)
 
 
 def result_reference_failure(spec: PipelineSpec, task_specs: Mapping[str, Mapping[str, Any]]) -> RunFailure | None:

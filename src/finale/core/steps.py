@@ -22,6 +22,8 @@ class StepPlan:
     on_error: str = ""
     timeout: str | None = None
     image: str = ""
+    # Step-level workspaces (isolated workspaces): (name, mountPath or "").
+    workspaces: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -123,6 +125,30 @@ def plan_steps(task_spec: Mapping[str, Any], params: Mapping[str, ParamValue], c
                 on_error=str(step.get("onError") or ""),
                 timeout=str(step["timeout"]) if step.get("timeout") else None,
                 image=str(step.get("image") or ""),
+                workspaces=step_workspaces(step),
             )
         )
     return plans
+
+
+def step_workspaces(step: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    """A step's own `workspaces` list; `mountpath` is accepted too, as Go's case-blind JSON does."""
+    out = []
+    for w in step.get("workspaces") or ():
+        if isinstance(w, Mapping) and w.get("name"):
+            out.append((str(w["name"]), str(w.get("mountPath") or w.get("mountpath") or "")))
+    return tuple(out)
+
+
+def isolated_workspaces(task_spec: Mapping[str, Any]) -> frozenset[str]:
+    """Workspaces some step or sidecar names: only those containers mount them.
+
+    tektoncd/pipeline pkg/workspace/apply.go Apply (isolated workspaces, docs/workspaces.md
+    #isolated-workspaces).
+    """
+    names: set[str] = set()
+    for kind in ("steps", "sidecars"):
+        for container in task_spec.get(kind) or ():
+            if isinstance(container, Mapping):
+                names.update(name for name, _ in step_workspaces(container))
+    return frozenset(names)
