@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 from finale.adapters.yaml_io import SourceDoc, read_files
 from finale.core.validate import validate_document
-from finale.errors import InputError, ValidationError
+from finale.errors import FieldError, InputError, ValidationError
 
 
 def add_files_argument(parser: argparse.ArgumentParser, help_text: str) -> None:
@@ -16,24 +19,106 @@ def add_files_argument(parser: argparse.ArgumentParser, help_text: str) -> None:
     parser.add_argument("-f", "--filename", action="extend", nargs="+", required=True, metavar="FILE", help=help_text)
 
 
+# The Tekton feature flags finale acts on: a mistyped one would otherwise be silently off.
+_ON_OFF_FEATURES = (
+    "enable-cel-in-whenexpression",
+    "enable-param-enum",
+    "enable-concise-resolver-syntax",
+)
+_VALUED_FEATURES = {
+    "enable-api-fields": ("alpha", "beta", "stable"),
+    "results-from": ("termination-message", "sidecar-logs"),
+}
+
+
+def _feature(text: str) -> str:
+    name, sep, value = text.partition("=")
+    known = (name in _ON_OFF_FEATURES and value in ("", "true", "false")) or (
+        sep and value in _VALUED_FEATURES.get(name, ())
+    )
+    if not known:
+        choices = [*_ON_OFF_FEATURES, *(f"{k}={'|'.join(v)}" for k, v in _VALUED_FEATURES.items())]
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a feature flag finale knows; fix: use one of {', '.join(choices)}"
+        )
+    return text
+
+
 def add_feature_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--feature",
         action="append",
         default=[],
+        type=_feature,
         metavar="FLAG",
         help="a Tekton feature flag that is on, e.g. enable-cel-in-whenexpression or enable-api-fields=alpha",
     )
 
 
+def format_field_errors(source: str, errors: Iterable[FieldError]) -> str:
+    """`file: field.path: problem` then `  fix: ...`, the same in every command."""
+    lines = []
+    for error in errors:
+        where = f"{error.path}: " if error.path else ""
+        lines.append(f"{source}: {where}{error.message}")
+        if error.hint:
+            lines.append(f"  fix: {error.hint}")
+    return "\n".join(lines)
+
+
+class InvalidDocumentError(ValidationError):
+    """A ValidationError worded as `finale validate` prints it."""
+
+    def __init__(self, source: str, errors: Iterable[FieldError]) -> None:
+        super().__init__(source, errors)
+        self.args = (format_field_errors(source, self.errors) or f"{source}: invalid",)
+
+
+def is_kubernetes_object(data: Mapping[str, Any]) -> bool:
+    """False for YAML with neither apiVersion nor kind (`.gitlab-ci.yml`, Helm values): a
+    pre-commit hook hands those over too, and no cluster would ever see them."""
+    return "apiVersion" in data or "kind" in data
+
+
+def skipped_note(source: str) -> str:
+    return f"{source}: not a Kubernetes object (no apiVersion, no kind); skipped"
+
+
 def read_valid_documents(paths: list[str], features: frozenset[str]) -> list[SourceDoc]:
     """Every object in the files, each validated as Tekton's admission webhook would."""
-    docs = read_files(paths)
+    docs = []
+    for doc in read_files(paths):
+        if is_kubernetes_object(doc.data):
+            docs.append(doc)
+        else:
+            print(f"note: {skipped_note(doc.source)}", file=sys.stderr)
     for doc in docs:
         errors = validate_document(doc.data, features=features)
         if errors:
-            raise ValidationError(doc.source, errors)
+            raise InvalidDocumentError(doc.source, errors)
     return docs
+
+
+class _RefuseToken(argparse.Action):
+    """`--token VALUE` is the flag users guess first; refuse it without repeating the value."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        parser.error(
+            "--token: finale never takes the token as a flag value (it would show in process "
+            "listings and shell history)\n  fix: put it in a file and pass --token-file FILE, or set GITLAB_TOKEN"
+        )
+
+
+def add_token_arguments(parser: argparse.ArgumentParser) -> None:
+    """`--token-file`, plus a hidden `--token` that explains why it does not exist."""
+    parser.add_argument("--token-file", default=None, help="file holding the token (else env GITLAB_TOKEN)")
+    parser.add_argument("--token", nargs="?", action=_RefuseToken, help=argparse.SUPPRESS)
 
 
 def read_token(token_file: str | None) -> str:

@@ -7,22 +7,23 @@ import importlib
 import sys
 from collections.abc import Sequence
 from types import ModuleType
+from typing import Any
 
 from finale import __version__
 from finale.cli.error_handler import EXIT_BAD_INPUT, run_guarded
 
 # Each module in finale.cli.commands defines NAME, HELP, add_arguments(parser) and
-# main(args) -> int. Listed here so the help text has a stable order.
+# main(args) -> int. Listed so `finale --help` shows them in the README's order.
 COMMAND_MODULES = (
     "run",
     "validate",
-    "report",
     "check",
     "instrument",
     "graph",
+    "report",
+    "serve",
     "gitlab_emulator",
     "demo",
-    "serve",
 )
 
 
@@ -38,7 +39,38 @@ def _load_commands() -> list[ModuleType]:
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse exits 2 on bad usage, which matches our 'bad input' code."""
+    """argparse exits 2 on bad usage, which matches our 'bad input' code.
+
+    Abbreviations are off (`--token` must not quietly mean `--token-file`), and words argparse
+    does not know are named by their flags only: a mistyped flag's value may be a secret.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+
+    def parse_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> argparse.Namespace:
+        parsed, extras = self.parse_known_args(args, namespace)
+        if extras:
+            command = getattr(parsed, "command", None) or "COMMAND"
+            self.error(f"unrecognized arguments: {_without_values(extras)}; see finale {command} --help")
+        return parsed
+
+
+def _without_values(words: list[str]) -> str:
+    """`--tokn SECRET` shows as `--tokn VALUE`: what follows an unknown flag may be a secret."""
+    shown: list[str] = []
+    for word in words:
+        if word.startswith("-") and word != "-":
+            flag, sep, _ = word.partition("=")
+            shown.append(f"{flag}=VALUE" if sep else flag)
+        elif shown and shown[-1].startswith("-") and not shown[-1].endswith("=VALUE"):
+            shown.append("VALUE")
+        else:
+            shown.append(word)
+    return " ".join(shown)
 
 
 def build_parser() -> argparse.ArgumentParser:

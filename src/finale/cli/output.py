@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import sys
 import threading
 from collections.abc import Iterable
@@ -67,8 +68,14 @@ class ProgressPrinter:
         if self.quiet:
             return
         with self.lock:
-            self.stream.write(mask(text, self.secrets) + "\n")
-            self.stream.flush()
+            try:
+                self.stream.write(mask(text, self.secrets) + "\n")
+                self.stream.flush()
+            except BrokenPipeError:
+                # `finale run | head`: the reader left; the run goes on and its exit code
+                # still tells how it ended.
+                self.quiet = True
+                silence(self.stream)
 
     def log_line(self, taskrun: str, step: str, line: str) -> None:
         task = self.task_of.get(taskrun, taskrun)
@@ -92,4 +99,25 @@ def write(text: str, stream: TextIO | None = None) -> None:
     (stream or sys.stdout).write(text)
 
 
-__all__ = ["ProgressPrinter", "format_objects", "format_summary", "mask", "write"]
+def write_to_reader(text: str, stream: TextIO) -> None:
+    """Write, unless the reader has gone away (`| head`): then the rest is dropped."""
+    try:
+        stream.write(text)
+        stream.flush()
+    except BrokenPipeError:
+        silence(stream)
+
+
+def silence(stream: TextIO) -> None:
+    """Point a closed pipe's descriptor at /dev/null, so that later writes and the flush at
+    exit do not fail again."""
+    try:
+        fd = stream.fileno()
+    except (OSError, ValueError):  # not a real file (in-process capture)
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)
+
+
+__all__ = ["ProgressPrinter", "format_objects", "format_summary", "mask", "silence", "write", "write_to_reader"]

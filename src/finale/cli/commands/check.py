@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Mapping
+from typing import Any
 
 from finale.cli.common import add_feature_argument, add_files_argument, read_valid_documents
 from finale.cli.error_handler import EXIT_FAILED, EXIT_OK
@@ -17,7 +19,9 @@ HELP = "prove every outcome of a Pipeline (or PipelineRun) posts exactly one fin
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_files_argument(
-        parser, "YAML/JSON with the Pipeline or PipelineRun, and optionally its Tasks (repeatable; - for stdin)"
+        parser,
+        "YAML/JSON with the Pipeline or PipelineRun, and optionally its Tasks (repeatable; - for stdin); "
+        "several Pipelines or PipelineRuns are checked one by one",
     )
     parser.add_argument(
         "--reporter",
@@ -35,11 +39,29 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_feature_argument(parser)
 
 
+Doc = tuple[str, Mapping[str, Any]]
+
+
+def _targets(docs: list[Doc]) -> list[list[Doc]]:
+    """One check per PipelineRun, and per Pipeline no given PipelineRun references: pre-commit
+    passes every changed file at once. Tasks and the Pipelines go along with each."""
+    runs = [d for d in docs if d[1].get("kind") == "PipelineRun"]
+    pipelines = [d for d in docs if d[1].get("kind") == "Pipeline"]
+    if len(runs) + len(pipelines) <= 1:
+        return [docs]  # one target, or none: the checker words that case itself
+    others = [d for d in docs if d not in runs and d not in pipelines]
+    referenced = {((d.get("spec") or {}).get("pipelineRef") or {}).get("name") for _, d in runs}
+    alone = [d for d in pipelines if (d[1].get("metadata") or {}).get("name") not in referenced]
+    return [[run, *pipelines, *others] for run in runs] + [[p, *others] for p in alone]
+
+
 def main(args: argparse.Namespace) -> int:
     docs = read_valid_documents(args.filename, frozenset(args.feature))
-    report = check_documents([(d.source, d.data) for d in docs], args.reporter)
+    groups = _targets([(d.source, d.data) for d in docs])
+    reports = [check_documents(group, args.reporter) for group in groups]
     if args.output == "json":
-        sys.stdout.write(json.dumps(to_data(report, strict=args.strict), indent=2) + "\n")
+        data = [to_data(r, strict=args.strict) for r in reports]
+        sys.stdout.write(json.dumps(data[0] if len(data) == 1 else data, indent=2) + "\n")
     else:
-        sys.stdout.write(format_text(report, strict=args.strict))
-    return EXIT_OK if report.passed(strict=args.strict) else EXIT_FAILED
+        sys.stdout.write("\n".join(format_text(r, strict=args.strict) for r in reports))
+    return EXIT_OK if all(r.passed(strict=args.strict) for r in reports) else EXIT_FAILED

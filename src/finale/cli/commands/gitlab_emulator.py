@@ -15,7 +15,21 @@ NAME = "gitlab-emulator"
 HELP = "serve a GitLab commit-status API emulator backed by local git repositories"
 
 
+CONFIG_EXAMPLE = """\
+config example (repository paths relative to the file):
+  projects:
+    - {id: 1, path: team/app, repository: ./app, protected_branches: [main]}
+  users:
+    - username: tekton-bot
+      roles: {team/app: maintainer}   # guest, reporter, developer, maintainer or owner
+      tokens: [{value: my-token, scopes: [api]}]
+  faults: {throttle: 0, lock: 0, server_error: 0}   # 429, 409, 500 for the next N requests
+"""
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.epilog = CONFIG_EXAMPLE
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument(
         "--config", required=True, metavar="FILE", help="YAML or JSON file with projects, users, tokens and faults"
     )

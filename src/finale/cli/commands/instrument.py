@@ -58,6 +58,12 @@ def _read(path: str) -> str:
         return Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InputError(f"{path}: no such file (check the -f argument)") from None
+    except IsADirectoryError:
+        example = Path(path) / "pipeline.yaml"
+        raise InputError(
+            f"{path}: is a folder; instrument rewrites one file\n"
+            f"  fix: pass the file that defines the Pipeline, e.g. -f {example}"
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: cannot read: {exc}") from None
 

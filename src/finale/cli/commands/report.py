@@ -17,12 +17,12 @@ from finale.adapters.gitlab_wire import (
     StatusRequest,
     format_posted,
 )
-from finale.cli.common import read_token
+from finale.cli.common import add_token_arguments, read_token
 from finale.core.gitlab_state import AGGREGATE_NAMES, STATE_NAMES, parse_state, state_for_aggregate
 from finale.errors import InputError
 
 NAME = "report"
-HELP = "Post a commit status to GitLab, retrying transient failures."
+HELP = "post a commit status to GitLab, retrying transient failures"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -39,7 +39,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--description", default=None, help="short text (cut to 255 chars)")
     parser.add_argument("--coverage", default=None, help="coverage percentage, a number")
     parser.add_argument("--pipeline-id", default=None, help="GitLab pipeline id to join")
-    parser.add_argument("--token-file", default=None, help="file holding the token (else env GITLAB_TOKEN)")
+    add_token_arguments(parser)
     parser.add_argument("--ca-file", default=None, help="PEM CA bundle for GitLab's TLS")
     parser.add_argument("--insecure", action="store_true", help="skip TLS verification")
     parser.add_argument(

@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
-import signal
 import sys
 import tempfile
 import time
+from collections.abc import Mapping
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 from finale.adapters.local_executor import LocalExecutor
 from finale.adapters.secrets import KeyStore, load_keystore
+from finale.adapters.yaml_io import SourceDoc
 from finale.cli.common import add_feature_argument, add_files_argument, read_valid_documents
 from finale.cli.error_handler import EXIT_FAILED, EXIT_OK
-from finale.cli.output import ProgressPrinter, format_objects, format_summary, mask
+from finale.cli.interrupts import Interrupts
+from finale.cli.output import ProgressPrinter, format_objects, format_summary, mask, write_to_reader
 from finale.core.catalog import RunInputs, assemble
 from finale.core.durations import parse_duration
 from finale.core.model import SpecStatus
@@ -24,14 +26,16 @@ from finale.engine import Control, Engine
 from finale.errors import InputError
 
 NAME = "run"
-HELP = "Run a PipelineRun (or a bare Pipeline) locally: steps as processes, workspaces as folders."
+HELP = "run a PipelineRun (or a bare Pipeline) locally: steps as processes, workspaces as folders"
 
 CANCEL_MODES = ("Cancelled", "CancelledRunFinally", "StoppedRunFinally")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_files_argument(
-        parser, "YAML/JSON with the PipelineRun and the Pipeline/Tasks/Secrets it uses (repeatable; - for stdin)"
+        parser,
+        "YAML/JSON with the PipelineRun and the Pipeline/Tasks/Secrets it uses; a folder means its "
+        "YAML/JSON files; - for stdin (repeatable)",
     )
     parser.add_argument(
         "-p",
@@ -39,7 +43,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="NAME=VALUE",
-        help="set a Pipeline param",
+        help="set a Pipeline param (JSON arrays/objects allowed; repeatable)",
     )
     parser.add_argument(
         "-w",
@@ -47,18 +51,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="NAME=DIR",
-        help="bind a workspace to a folder",
+        help="bind a workspace to a folder (repeatable; others get a fresh folder)",
     )
     parser.add_argument(
         "-o",
         "--output",
         choices=("yaml", "json", "name"),
-        help="print the PipelineRun and TaskRuns as a v1 List",
+        help="print the PipelineRun and TaskRuns as a v1 List (name: one line per object)",
     )
     parser.add_argument("--timeout", metavar="DURATION", help="set timeouts.pipeline (Go duration, e.g. 10m)")
     parser.add_argument(
         "--parallel",
-        type=int,
+        type=_count,
         default=16,
         metavar="N",
         help="TaskRuns running at once (default 16)",
@@ -72,18 +76,47 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--cancel-mode",
         choices=CANCEL_MODES,
         default="CancelledRunFinally",
-        help="the spec.status --cancel-after sets",
+        help="the spec.status --cancel-after sets (default CancelledRunFinally)",
     )
     add_feature_argument(parser)
     parser.add_argument("--keep", action="store_true", help="keep the run's working folder (logs, results, scripts)")
 
 
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a count of TaskRuns; fix: give 1 or more")
+    return value
+
+
+def _require_something_to_run(paths: list[str], docs: list[SourceDoc]) -> None:
+    """Name what the files held when none of it can run, instead of a bare "not found"."""
+    if any(d.data.get("kind") in ("PipelineRun", "Pipeline") for d in docs):
+        return
+    objects = [f"{d.data.get('kind', '?')}/{_name_of(d.data)}" for d in docs]
+    found = ", ".join(objects[:5]) + (f" and {len(objects) - 5} more" if len(objects) > 5 else "")
+    raise InputError(
+        f"{', '.join(paths)}: no PipelineRun or Pipeline in the files given with -f (found: {found or 'no objects'})\n"
+        "  fix: add the file holding the PipelineRun, or the Pipeline to run with its defaults"
+    )
+
+
+def _name_of(data: Mapping[str, Any]) -> str:
+    meta = data.get("metadata")
+    return str(meta.get("name") or meta.get("generateName") or "?") if isinstance(meta, dict) else "?"
+
+
 def _pairs(values: list[str], flag: str) -> dict[str, str]:
+    shape, example = ("NAME=DIR", "./{name}") if flag == "-w" else ("NAME=VALUE", "VALUE (JSON for arrays and objects)")
     out: dict[str, str] = {}
     for item in values:
         name, sep, value = item.partition("=")
         if not sep or not name:
-            raise InputError(f"{flag} {item}: expected NAME=VALUE")
+            hint = f"{flag} {name or 'NAME'}={example.format(name=name or 'NAME')}"
+            raise InputError(f"{flag} {item}: expected {shape}\n  fix: e.g. {hint}")
         out[name] = value
     return out
 
@@ -93,8 +126,10 @@ def _workspaces(inputs: RunInputs, cli: dict[str, str], workdir: Path, keystore:
     declared = [str(w.get("name")) for w in inputs.raw_spec.get("workspaces") or ()]
     for name in cli:
         if name not in declared:
+            fix = f"bind a declared workspace, e.g. -w {declared[0]}={cli[name]}" if declared else "drop -w"
             raise InputError(
                 f'-w {name}: the Pipeline declares no workspace "{name}" (declared: {", ".join(declared) or "none"})'
+                f"\n  fix: {fix}"
             )
     bound: dict[str, str] = {}
     for binding in inputs.run.workspaces:
@@ -129,6 +164,7 @@ class _Clock:
 def main(args: argparse.Namespace) -> int:
     features = frozenset(args.feature)
     docs = read_valid_documents(args.filename, features)
+    _require_something_to_run(args.filename, docs)
     keystore = load_keystore((d.source, d.data) for d in docs)
     inputs = assemble([(d.source, d.data) for d in docs], _pairs(args.param, "-p"))
     if args.timeout:
@@ -140,7 +176,9 @@ def main(args: argparse.Namespace) -> int:
             SpecStatus(args.cancel_mode),
         )
     workdir = Path(tempfile.mkdtemp(prefix="finale-run-"))
-    secrets = keystore.secret_values()
+    # Steps get this machine's environment; a GITLAB_TOKEN set there for `finale report` is as
+    # secret as any Secret's value, so whatever a step prints of it is masked too.
+    secrets = [*keystore.secret_values(), os.environ.get("GITLAB_TOKEN", "").strip()]
     printer = ProgressPrinter(sys.stderr if args.output else sys.stdout, secrets, quiet=bool(args.output))
     try:
         run_ws = _workspaces(inputs, _pairs(args.workspace, "-w"), workdir, keystore)
@@ -165,7 +203,7 @@ def main(args: argparse.Namespace) -> int:
             progress=printer,
             cancel_at=cancel_at,
         )
-        with _interrupts(control):
+        with Interrupts(control):
             result = engine.execute()
         executor.wait_idle()
     finally:
@@ -173,10 +211,8 @@ def main(args: argparse.Namespace) -> int:
             print(f"working folder kept: {workdir}", file=sys.stderr)
         else:
             shutil.rmtree(workdir, ignore_errors=True)
-    if args.output:
-        sys.stdout.write(mask(format_objects(result, args.output), secrets))
-    else:
-        sys.stdout.write(mask(format_summary(result), secrets))
+    text = format_objects(result, args.output) if args.output else format_summary(result)
+    write_to_reader(mask(text, secrets), sys.stdout)
     return EXIT_OK if result.condition.status == "True" else EXIT_FAILED
 
 
@@ -196,32 +232,3 @@ def _with_timeout(inputs: RunInputs, text: str) -> RunInputs:
     spec = dict(inputs.run.raw.get("spec") or {})
     spec["timeouts"] = {**(spec.get("timeouts") or {}), "pipeline": text}
     return replace(inputs, run=replace(inputs.run, timeouts=timeouts(spec)))
-
-
-class _interrupts:
-    """First Ctrl-C: CancelledRunFinally (finally still runs); second: Cancelled."""
-
-    def __init__(self, control: Control) -> None:
-        self.control = control
-        self.count = 0
-        self.previous: Any = None
-
-    def _handler(self, signum: int, frame: FrameType | None) -> None:
-        self.count += 1
-        mode = SpecStatus.CANCELLED_RUN_FINALLY if self.count == 1 else SpecStatus.CANCELLED
-        print(
-            f"\ninterrupt: setting spec.status to {mode} (Ctrl-C again to cancel hard)",
-            file=sys.stderr,
-        )
-        self.control.set_status(mode)
-
-    def __enter__(self) -> _interrupts:
-        try:
-            self.previous = signal.signal(signal.SIGINT, self._handler)
-        except ValueError:  # not the main thread (tests): no signal handling
-            self.previous = None
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.previous is not None:
-            signal.signal(signal.SIGINT, self.previous)

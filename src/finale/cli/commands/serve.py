@@ -18,17 +18,17 @@ from finale.adapters.gitlab_delivery import GitLabDelivery
 from finale.adapters.gitlab_wire import DEFAULT_API_PREFIX, DEFAULT_TIMEOUT, ReportInputError
 from finale.adapters.outbox import Outbox
 from finale.adapters.service import Backoff, RunningService, ServiceConfig, start_service
-from finale.cli.common import read_token
+from finale.cli.common import add_token_arguments, read_token
 from finale.core.events import DEFAULT_STATUS_NAME
 from finale.errors import InputError
 
 NAME = "serve"
-HELP = "Report Tekton PipelineRun CloudEvents to GitLab as commit statuses (no pipeline edits)."
+HELP = "report Tekton PipelineRun CloudEvents to GitLab as commit statuses (no pipeline edits)"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--gitlab-url", required=True, help="host (https assumed) or full URL")
-    parser.add_argument("--token-file", default=None, help="file holding the token (else env GITLAB_TOKEN)")
+    add_token_arguments(parser)
     parser.add_argument("--db", required=True, help="SQLite outbox file (created if missing)")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", default="8080", help="port to listen on; 0 picks a free one (default 8080)")

@@ -9,7 +9,13 @@ from pathlib import Path
 from typing import TextIO
 
 from finale.adapters.yaml_io import SourceDoc, read_files
-from finale.cli.common import add_feature_argument, add_files_argument
+from finale.cli.common import (
+    add_feature_argument,
+    add_files_argument,
+    format_field_errors,
+    is_kubernetes_object,
+    skipped_note,
+)
 from finale.cli.error_handler import EXIT_BAD_INPUT, EXIT_OK
 from finale.core.validate import render_errors, validate_document
 from finale.errors import InputError
@@ -74,17 +80,18 @@ def _validate_each(files: list[str], features: frozenset[str], out: TextIO, tekt
             print(str(exc), file=out)
             failed = True
             continue
+        if not docs:  # silence would read as "valid"; an empty file is not an error either
+            print(f"{path if path != '-' else '<stdin>'}: no objects to validate", file=out)
         for doc in docs:
+            if not is_kubernetes_object(doc.data):
+                print(skipped_note(doc.source), file=out)
+                continue
             errors = validate_document(doc.data, features=features)
             if not errors:
                 print(f"{doc.source}: {_object_name(doc)} is valid", file=out)
                 continue
             failed = True
-            for error in errors:
-                where = f"{error.path}: " if error.path else ""
-                print(f"{doc.source}: {where}{error.message}", file=out)
-                if error.hint:
-                    print(f"  fix: {error.hint}", file=out)
+            print(format_field_errors(doc.source, errors), file=out)
             if tekton_text:
                 print(f"{doc.source}: Tekton would say: validation failed: {render_errors(errors)}", file=out)
     return failed
