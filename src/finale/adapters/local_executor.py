@@ -90,6 +90,15 @@ class LocalExecutor:
         for thread in list(self.threads):
             thread.join(max(0.0, deadline - time.monotonic()))
 
+    def close(self, timeout: float = 10.0) -> None:
+        """Wait for the attempts to report, then kill any step still running: none outlives a run."""
+        self.wait_idle(timeout)
+        with self.lock:
+            for live in self.live.values():
+                live.cancelled = True
+                if live.process is not None:
+                    _kill(live.process)
+
     # --- one attempt -----------------------------------------------------------------------
 
     def _run(self, request: AttemptRequest, done: Callable[[AttemptOutcome], None]) -> None:
@@ -369,6 +378,8 @@ class LocalExecutor:
         with self.lock:
             if live is not None:
                 live.process = proc
+                if live.cancelled:  # a cancel that came while the process was being started
+                    _kill(proc)
         why = self._pump(tr_name, step, proc, until)
         if proc.stdout is not None:
             proc.stdout.close()

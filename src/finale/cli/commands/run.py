@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from finale.adapters.local_executor import LocalExecutor
-from finale.adapters.secrets import KeyStore, load_keystore
+from finale.adapters.secrets import load_keystore
+from finale.adapters.workspaces import bind_workspaces
 from finale.adapters.yaml_io import SourceDoc
 from finale.cli.common import add_feature_argument, add_files_argument, read_valid_documents
 from finale.cli.error_handler import EXIT_FAILED, EXIT_OK
@@ -121,41 +122,6 @@ def _pairs(values: list[str], flag: str) -> dict[str, str]:
     return out
 
 
-def _workspaces(inputs: RunInputs, cli: dict[str, str], workdir: Path, keystore: KeyStore) -> dict[str, str]:
-    """-w binds folders; other bindings (emptyDir, PVC, Secret, ConfigMap) get a fresh folder."""
-    declared = [str(w.get("name")) for w in inputs.raw_spec.get("workspaces") or ()]
-    for name in cli:
-        if name not in declared:
-            fix = f"bind a declared workspace, e.g. -w {declared[0]}={cli[name]}" if declared else "drop -w"
-            raise InputError(
-                f'-w {name}: the Pipeline declares no workspace "{name}" (declared: {", ".join(declared) or "none"})'
-                f"\n  fix: {fix}"
-            )
-    bound: dict[str, str] = {}
-    for binding in inputs.run.workspaces:
-        name = str(binding.get("name"))
-        folder = workdir / "workspaces" / name
-        folder.mkdir(parents=True, exist_ok=True)
-        for kind, key in (("Secret", "secret"), ("ConfigMap", "configMap")):
-            source = binding.get(key)
-            if isinstance(source, dict):
-                data = keystore.get(kind, str(source.get("secretName") or source.get("name") or ""))
-                for k, v in (data or {}).items():
-                    (folder / k).write_text(v)
-        sub = str(binding.get("subPath") or "")
-        bound[name] = str(folder / sub) if sub else str(folder)
-    if inputs.bare_pipeline:
-        for name in declared:
-            if name not in bound:
-                folder = workdir / "workspaces" / name
-                folder.mkdir(parents=True, exist_ok=True)
-                bound[name] = str(folder)
-    for name, path in cli.items():
-        Path(path).mkdir(parents=True, exist_ok=True)
-        bound[name] = str(Path(path).resolve())
-    return bound
-
-
 class _Clock:
     def now(self) -> float:
         return time.time()
@@ -180,8 +146,9 @@ def main(args: argparse.Namespace) -> int:
     # secret as any Secret's value, so whatever a step prints of it is masked too.
     secrets = [*keystore.secret_values(), os.environ.get("GITLAB_TOKEN", "").strip()]
     printer = ProgressPrinter(sys.stderr if args.output else sys.stdout, secrets, quiet=bool(args.output))
+    executor: LocalExecutor | None = None
     try:
-        run_ws = _workspaces(inputs, _pairs(args.workspace, "-w"), workdir, keystore)
+        run_ws = bind_workspaces(inputs, _pairs(args.workspace, "-w"), workdir, keystore)
         executor = LocalExecutor(
             workdir,
             keystore,
@@ -205,8 +172,9 @@ def main(args: argparse.Namespace) -> int:
         )
         with Interrupts(control):
             result = engine.execute()
-        executor.wait_idle()
     finally:
+        if executor is not None:
+            executor.close()
         if args.keep:
             print(f"working folder kept: {workdir}", file=sys.stderr)
         else:

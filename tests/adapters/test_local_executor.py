@@ -1,0 +1,62 @@
+"""The local executor on its own: real processes, killed whole on cancel and on close."""
+
+import os
+import time
+from pathlib import Path
+
+from finale.adapters.local_executor import LocalExecutor
+from finale.adapters.secrets import KeyStore
+from finale.core.state import TaskRunState
+from finale.protocols import AttemptOutcome, AttemptRequest
+
+
+def _request(name: str, script: str) -> AttemptRequest:
+    spec = {"steps": [{"name": "s", "image": "busybox", "script": script}]}
+    return AttemptRequest(
+        taskrun=TaskRunState(name=name, pipeline_task=name, task_spec=spec),
+        retry_count=0,
+        namespace="default",
+        run_uid="u",
+    )
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_close_kills_a_step_still_running(tmp_path: Path) -> None:
+    pid_file = tmp_path / "pid"
+    executor = LocalExecutor(tmp_path / "work", KeyStore())
+    outcomes: list[AttemptOutcome] = []
+    executor.start(_request("slow", f"echo $$ > {pid_file}; exec sleep 30"), outcomes.append)
+    deadline = time.monotonic() + 10
+    while not (pid_file.exists() and pid_file.read_text().strip()) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    pid = int(pid_file.read_text())
+    executor.close(timeout=0.2)
+    deadline = time.monotonic() + 5
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not _alive(pid)
+
+
+def test_cancel_kills_the_whole_process_group(tmp_path: Path) -> None:
+    pid_file = tmp_path / "child"
+    executor = LocalExecutor(tmp_path / "work", KeyStore())
+    outcomes: list[AttemptOutcome] = []
+    executor.start(_request("group", f"sleep 30 & echo $! > {pid_file}; wait"), outcomes.append)
+    deadline = time.monotonic() + 10
+    while not (pid_file.exists() and pid_file.read_text().strip()) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    child = int(pid_file.read_text())
+    executor.cancel("group")
+    executor.wait_idle(5)
+    assert [o.reason for o in outcomes] == ["TaskRunCancelled"]
+    deadline = time.monotonic() + 5
+    while _alive(child) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not _alive(child)
