@@ -140,7 +140,8 @@ def test_missing_task_is_named_with_the_fix(tmp_path: Path, capsys: pytest.Captu
     assert main(["run", "-f", str(path)]) == 2
     err = capsys.readouterr().err
     assert (
-        'tasks[0].taskRef.name: no Task "greeter" in the files given (Tasks given: none); add its file with -f' in err
+        f'{path}: spec.tasks[0].taskRef.name: no Task "greeter" in the files given (Tasks given: none); '
+        "add its file with -f" in err
     )
 
 

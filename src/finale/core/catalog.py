@@ -63,6 +63,7 @@ def assemble(docs: Sequence[tuple[str, Mapping[str, Any]]], cli_params: Mapping[
     pipelines = _named(docs, "Pipeline")
     if run.pipeline_spec is not None:
         raw_spec: Mapping[str, Any] = run.pipeline_spec
+        spec_where = f"{source}: spec.pipelineSpec"
     elif run.pipeline_ref is not None:
         if run.pipeline_ref not in pipelines:
             given = ", ".join(sorted(pipelines)) or "none"
@@ -70,7 +71,9 @@ def assemble(docs: Sequence[tuple[str, Mapping[str, Any]]], cli_params: Mapping[
                 f'{source}: spec.pipelineRef.name: no Pipeline "{run.pipeline_ref}" in the files given '
                 f"(Pipelines given: {given}); add its file with -f"
             )
-        raw_spec = pipelines[run.pipeline_ref][1].get("spec") or {}
+        pipeline_source, pipeline_doc = pipelines[run.pipeline_ref]
+        raw_spec = pipeline_doc.get("spec") or {}
+        spec_where = f"{pipeline_source}: spec"
     else:
         raise InputError(f"{source}: spec: set pipelineRef or pipelineSpec")
     _check_cli_params(raw_spec, cli_params, source)
@@ -80,7 +83,7 @@ def assemble(docs: Sequence[tuple[str, Mapping[str, Any]]], cli_params: Mapping[
         for i, pt in enumerate(raw_spec.get(section) or ()):
             if not isinstance(pt, Mapping):
                 continue
-            task_specs[str(pt.get("name"))] = _task_spec(pt, tasks, f"{source}: {section}[{i}]")
+            task_specs[str(pt.get("name"))] = _task_spec(pt, tasks, f"{spec_where}.{section}[{i}]")
     return RunInputs(run=run, source=source, raw_spec=raw_spec, task_specs=task_specs, bare_pipeline=bare)
 
 
