@@ -171,6 +171,11 @@ class GitLabClient:
                     + f": TLS verification failed ({error.reason.verify_message}); "
                     "give the server's CA bundle (--ca-file / CA_BUNDLE)"
                 ) from error
+            if isinstance(error.reason, ssl.SSLError) and "WRONG_VERSION_NUMBER" in str(error.reason):
+                raise ReportError(
+                    self._where(request) + ": the server does not speak TLS here; "
+                    "give the GitLab URL with http:// (a bare host means https)"
+                ) from error
             return _Transient(f"connection failed: {self._mask(str(error.reason))}", None)
         except (OSError, http.client.HTTPException) as error:
             return _Transient(f"connection failed: {self._mask(repr(error))}", None)
