@@ -5,7 +5,7 @@ from __future__ import annotations
 from finale.core.check_model import CheckModel
 from finale.core.check_outcomes import Outcome, Post, Scenario
 
-_EXTERNAL = "an external reporter watching the PipelineRun's final condition"
+_EXTERNAL = "an external reporter watching the PipelineRun's final condition (finale serve)"
 
 
 def names(items: tuple[str, ...] | list[str], *, joiner: str = "or", limit: int = 4) -> str:
