@@ -6,30 +6,10 @@ import pytest
 
 from finale.adapters.gitlab_client import GitLabClient, StatusRequest
 from finale.errors import ReportError
-from finale.testing.gitlab_emulator import load_config, serve
 from finale.testing.gitlab_emulator.sample import (
     PROJECT_ID,
     PROJECT_PATH,
-    make_sample_repo,
-    sample_config,
 )
-
-
-@pytest.fixture(scope="module")
-def repo(tmp_path_factory):
-    return make_sample_repo(tmp_path_factory.mktemp("gitlab") / "app")
-
-
-@pytest.fixture(scope="module")
-def emulator(repo):
-    with serve(load_config(sample_config(repo.path))) as gitlab:
-        yield gitlab
-
-
-@pytest.fixture
-def gitlab(emulator):
-    emulator.reset()
-    return emulator
 
 
 class Waits(list):

@@ -15,14 +15,9 @@ from finale.cli.main import main
 from finale.errors import ValidationError
 from finale.testing.gitlab_emulator import load_config, serve
 from finale.testing.gitlab_emulator.http_client import call
-from finale.testing.gitlab_emulator.sample import make_sample_repo, sample_config
+from finale.testing.gitlab_emulator.sample import sample_config
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "gitlab"
-
-
-@pytest.fixture(scope="module")
-def repo(tmp_path_factory):
-    return make_sample_repo(tmp_path_factory.mktemp("gitlab") / "app.git")
 
 
 @pytest.fixture

@@ -9,28 +9,12 @@ import pytest
 
 from finale.testing.gitlab_emulator import load_config, serve
 from finale.testing.gitlab_emulator.http_client import Answer, call
-from finale.testing.gitlab_emulator.sample import make_sample_repo, sample_config
+from finale.testing.gitlab_emulator.sample import sample_config
 
 DEV = "glpat-developer"
 TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 FIELDS = ["id", "sha", "ref", "status", "name", "target_url", "description", "created_at",
           "started_at", "finished_at", "allow_failure", "coverage", "pipeline_id", "author"]
-
-
-@pytest.fixture(scope="module")
-def repo(tmp_path_factory):
-    return make_sample_repo(tmp_path_factory.mktemp("gitlab") / "app.git")
-
-
-@pytest.fixture(scope="module")
-def gitlab(repo):
-    with serve(load_config(sample_config(repo.path))) as emulator:
-        yield emulator
-
-
-@pytest.fixture(autouse=True)
-def fresh(gitlab):
-    gitlab.reset()
 
 
 @pytest.fixture

@@ -9,25 +9,9 @@ import pytest
 
 from finale.testing.gitlab_emulator import load_config, serve
 from finale.testing.gitlab_emulator.http_client import Answer, call
-from finale.testing.gitlab_emulator.sample import make_sample_repo, sample_config
+from finale.testing.gitlab_emulator.sample import sample_config
 
 DEV = "glpat-developer"
-
-
-@pytest.fixture(scope="module")
-def repo(tmp_path_factory):
-    return make_sample_repo(tmp_path_factory.mktemp("gitlab") / "app.git")
-
-
-@pytest.fixture(scope="module")
-def gitlab(repo):
-    with serve(load_config(sample_config(repo.path))) as emulator:
-        yield emulator
-
-
-@pytest.fixture(autouse=True)
-def fresh(gitlab):
-    gitlab.reset()
 
 
 def post(gitlab, sha, token=DEV, **params) -> Answer:

@@ -21,7 +21,7 @@ import pytest
 
 from finale.testing.gitlab_emulator import load_config, serve
 from finale.testing.gitlab_emulator.http_client import Answer, call
-from finale.testing.gitlab_emulator.sample import make_sample_repo, sample_config
+from finale.testing.gitlab_emulator.sample import sample_config
 
 DEV = "glpat-developer"
 MAINTAINER = "glpat-maintainer"
@@ -29,11 +29,6 @@ REPORTER = "glpat-reporter"
 GUEST = "glpat-guest"
 RUN_FROM_RUNNING = ('Cannot transition status via :run from :running '
                     '(Reason(s): Status cannot transition via "run")')
-
-
-@pytest.fixture(scope="module")
-def repo(tmp_path_factory):
-    return make_sample_repo(tmp_path_factory.mktemp("upstream") / "app.git")
 
 
 @pytest.fixture(scope="module")

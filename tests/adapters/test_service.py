@@ -12,28 +12,10 @@ import pytest
 from finale.adapters.gitlab_delivery import GitLabDelivery
 from finale.adapters.outbox import Outbox
 from finale.adapters.service import Backoff, ServiceConfig, start_service
-from finale.testing.gitlab_emulator import load_config, serve
-from finale.testing.gitlab_emulator.sample import PROJECT_PATH, make_sample_repo, sample_config
+from finale.testing.gitlab_emulator.sample import PROJECT_PATH
 
 TOKEN = "glpat-maintainer"
 FAST = ServiceConfig(backoff=Backoff(base=0.05, cap=0.2), drain_seconds=1.0)
-
-
-@pytest.fixture(scope="module")
-def repo(tmp_path_factory):
-    return make_sample_repo(tmp_path_factory.mktemp("gitlab") / "app")
-
-
-@pytest.fixture(scope="module")
-def emulator(repo):
-    with serve(load_config(sample_config(repo.path))) as gitlab:
-        yield gitlab
-
-
-@pytest.fixture
-def gitlab(emulator):
-    emulator.reset()
-    return emulator
 
 
 @pytest.fixture

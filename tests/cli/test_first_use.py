@@ -216,19 +216,24 @@ spec:
 """
 
 
+def _start_run(cwd, filename: str) -> subprocess.Popen[str]:
+    """A real `python -m finale run -f FILE` process in `cwd`, its output piped as text."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "finale", "run", "-f", filename],
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
 @pytest.mark.slow  # usually 0.3 s; up to 10 s while a cancel racing a step's start is waited out
 def test_ctrl_c_twice_says_what_each_press_did(tmp_path):
     """A real `finale run` process: the first Ctrl-C asks for CancelledRunFinally, the second
     for Cancelled, and the second message no longer offers a third press."""
 
     (tmp_path / "slow.yaml").write_text(SLOW_RUN)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "finale", "run", "-f", "slow.yaml"],
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = _start_run(tmp_path, "slow.yaml")
     assert proc.stdout is not None and proc.stderr is not None
     for line in proc.stdout:
         if line.startswith("[wait : sleep] started"):
@@ -384,13 +389,7 @@ def test_run_piped_into_head_still_exits_as_the_run_ended(tmp_path):
     still exits 1 (it used to stop at the first write and exit 0)."""
 
     (tmp_path / "run.yaml").write_text(FAILING_RUN)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "finale", "run", "-f", "run.yaml"],
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = _start_run(tmp_path, "run.yaml")
     assert proc.stdout is not None and proc.stderr is not None
     assert proc.stdout.readline() == "--- first: started TaskRun fails-first\n"
     proc.stdout.close()  # as `head -1` does

@@ -1,25 +1,9 @@
 """The engine loop against a scripted executor and a fake clock: no processes, exact time."""
 
-from typing import Any
-
 import pytest
-from ruamel.yaml import YAML
 
-from finale.core.parse import pipeline_run
 from finale.core.run_result import RunResult
-from finale.engine import Engine
-from finale.testing.fakes import FAIL, Attempt, FakeClock, ScriptedExecutor
-
-
-def _run(yaml_text: str, script: dict[str, list[Attempt]] | None = None) -> tuple[RunResult, ScriptedExecutor]:
-    doc: dict[str, Any] = YAML(typ="safe").load(yaml_text)
-    run = pipeline_run(doc)
-    clock = FakeClock()
-    executor = ScriptedExecutor(clock, script)
-    spec = doc["spec"]["pipelineSpec"]
-    step = {"steps": [{"image": "x", "script": "true"}]}
-    task_specs = {t["name"]: t.get("taskSpec", step) for t in spec.get("tasks", []) + spec.get("finally", [])}
-    return Engine(run, spec, task_specs, {}, executor, clock).execute(), executor
+from finale.testing.fakes import FAIL, Attempt, run_scripted
 
 
 def _reasons(result: RunResult) -> dict[str, str]:
@@ -44,7 +28,7 @@ spec:
 
 
 def test_green_seed_run_ends_completed_because_one_reporter_is_skipped() -> None:
-    result, _ = _run(SEED_FIXED)
+    result, _ = run_scripted(SEED_FIXED)
     c = result.condition
     assert (c.status, c.reason) == ("True", "Completed")
     assert c.message == "Tasks Completed: 3 (Failed: 0, Cancelled 0), Skipped: 1"
@@ -55,14 +39,14 @@ def test_green_seed_run_ends_completed_because_one_reporter_is_skipped() -> None
 
 
 def test_failed_build_reports_failure_and_the_run_fails() -> None:
-    result, _ = _run(SEED_FIXED, {"build": [FAIL]})
+    result, _ = run_scripted(SEED_FIXED, {"build": [FAIL]})
     assert result.condition.reason == "Failed"
     assert _reasons(result) == {"clone": "Succeeded", "build": "StepFailed", "report-failed": "Succeeded"}
     assert result.skipped == {"report-success": "When Expressions evaluated to false"}
 
 
 def test_failed_clone_skips_build_as_stopping() -> None:
-    result, executor = _run(SEED_FIXED, {"clone": [FAIL]})
+    result, executor = run_scripted(SEED_FIXED, {"clone": [FAIL]})
     assert result.skipped["build"] == "PipelineRun was stopping"
     assert "seed-build" not in executor.started
     assert result.condition.message == "Tasks Completed: 2 (Failed: 1, Cancelled 0), Skipped: 2"
@@ -76,7 +60,7 @@ spec:
     tasks:
       - {name: flaky, retries: 2, taskSpec: {steps: [{image: x, script: "true"}]}}
 """
-    result, executor = _run(text, {"flaky": [FAIL, FAIL, Attempt()]})
+    result, executor = run_scripted(text, {"flaky": [FAIL, FAIL, Attempt()]})
     tr = result.taskruns["flaky"][0]
     assert executor.started == ["r-flaky", "r-flaky", "r-flaky"]
     assert [a.reason for a in tr.retries_status] == ["StepFailed", "StepFailed"]
@@ -96,7 +80,7 @@ spec:
         params: [{name: s, value: "$(tasks.status)"}, {name: r, value: "$(tasks.a.reason)"}]
         taskSpec: {params: [{name: s}, {name: r}], steps: [{image: x, script: "true"}]}
 """
-    result, _ = _run(text, {"a": [FAIL]})
+    result, _ = run_scripted(text, {"a": [FAIL]})
     assert result.condition.message == "Tasks Completed: 3 (Failed: 1 (Ignored: 1), Cancelled 0), Skipped: 0"
     assert result.condition.reason == "Succeeded"
     assert result.taskruns["a"][0].reason == "FailureIgnored"
@@ -116,7 +100,7 @@ spec:
     finally:
       - {name: f, taskSpec: {steps: [{image: x, script: "true"}]}}
 """
-    result, _ = _run(text)
+    result, _ = run_scripted(text)
     assert result.condition.reason == "PipelineValidationFailed"
     assert result.condition.message == (
         "Tasks Completed: 2 (Failed: 0, Cancelled 0), Skipped: 0, Failed Validation: 1 "
@@ -135,7 +119,7 @@ spec:
 )
 def test_graceful_status_before_start_skips_dag_and_runs_finally(status: str, reason: str, skip: str) -> None:
     text = SEED_FIXED.replace("spec:\n", f"spec:\n  status: {status}\n", 1)
-    result, _ = _run(text)
+    result, _ = run_scripted(text)
     assert result.condition.reason == reason
     assert result.condition.message == 'PipelineRun "seed" was cancelled'
     assert result.skipped["clone"] == skip and result.skipped["build"] == skip
@@ -144,14 +128,14 @@ def test_graceful_status_before_start_skips_dag_and_runs_finally(status: str, re
 
 def test_hard_cancel_before_start_runs_nothing() -> None:
     text = SEED_FIXED.replace("spec:\n", "spec:\n  status: Cancelled\n", 1)
-    result, executor = _run(text)
+    result, executor = run_scripted(text)
     assert (result.condition.reason, result.condition.message) == ("Cancelled", 'PipelineRun "seed" was cancelled')
     assert executor.started == [] and result.skipped == {}
 
 
 def test_pipeline_timeout_runs_no_finally() -> None:
     text = SEED_FIXED.replace("spec:\n", "spec:\n  timeouts: {pipeline: 90s}\n", 1)
-    result, _ = _run(text, {"clone": [Attempt(duration=100)]})
+    result, _ = run_scripted(text, {"clone": [Attempt(duration=100)]})
     c = result.condition
     assert (c.reason, c.message) == ("PipelineRunTimeout", 'PipelineRun "seed" failed to finish within "1m30s"')
     assert "report-failed" not in result.taskruns and "report-success" not in result.taskruns

@@ -6,25 +6,10 @@ Each row names the Go function the expectation comes from (tektoncd/pipeline at 
 from typing import Any
 
 import pytest
-from ruamel.yaml import YAML
 
-from finale.core.parse import pipeline_run
 from finale.core.run_result import RunResult
 from finale.core.taskrun import count_combinations, matrix_combinations
-from finale.engine import Engine
-from finale.testing.fakes import FAIL, Attempt, FakeClock, ScriptedExecutor
-
-STEP = {"steps": [{"image": "x", "script": "true"}]}
-
-
-def _run(yaml_text: str, script: dict[str, list[Attempt]] | None = None) -> tuple[RunResult, ScriptedExecutor]:
-    doc: dict[str, Any] = YAML(typ="safe").load(yaml_text)
-    run = pipeline_run(doc)
-    clock = FakeClock()
-    executor = ScriptedExecutor(clock, script)
-    spec = doc["spec"]["pipelineSpec"]
-    task_specs = {t["name"]: t.get("taskSpec", STEP) for t in spec.get("tasks", []) + spec.get("finally", [])}
-    return Engine(run, spec, task_specs, {}, executor, clock).execute(), executor
+from finale.testing.fakes import FAIL, Attempt, run_scripted
 
 
 def _summary(result: RunResult) -> tuple[str, str, dict[str, str], dict[str, str]]:
@@ -138,7 +123,7 @@ spec:
     ],
 )
 def test_engine_follows_the_controller(text: str, script: Any, expected: Any) -> None:
-    result, _ = _run(text, script)
+    result, _ = run_scripted(text, script)
     assert _summary(result) == expected
 
 

@@ -7,13 +7,10 @@ pkg/reconciler/pipelinerun/resources/pipelinerunresolution.go ValidateParamEnumS
 from typing import Any
 
 import pytest
-from ruamel.yaml import YAML
 
 from finale.core.model import ParamSpec
 from finale.core.param_enum import enum_subset_problem, taskrun_enum_problem, value_not_in_enum
-from finale.core.parse import pipeline_run
-from finale.engine import Engine
-from finale.testing.fakes import FakeClock, ScriptedExecutor
+from finale.testing.fakes import run_scripted
 
 ENUM = ParamSpec(name="m", enum=("v1", "v2"))
 
@@ -90,11 +87,7 @@ spec:
 
 def test_a_matrix_combination_outside_the_enum_fails_the_run_before_any_taskrun() -> None:
     """createTaskRuns checks every combination before creating the first TaskRun."""
-    doc: dict[str, Any] = YAML(typ="safe").load(MATRIX)
-    spec = doc["spec"]["pipelineSpec"]
-    clock = FakeClock()
-    task_specs = {t["name"]: t["taskSpec"] for t in spec["tasks"]}
-    result = Engine(pipeline_run(doc), spec, task_specs, {}, ScriptedExecutor(clock, None), clock).execute()
+    result, _ = run_scripted(MATRIX)
     assert (result.condition.status, result.condition.reason) == ("False", "InvalidParamValue")
     assert result.condition.message == (
         '[User error] Invalid param value from PipelineTask "fan": param `m` value: v9 is not in the enum list'

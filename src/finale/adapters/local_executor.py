@@ -6,20 +6,17 @@ under a per-attempt folder that `$(results.r.path)` points to.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import selectors
-import signal
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 from finale.adapters.secrets import KeyStore
-from finale.adapters.step_shell import ash_compat, interpreter, map_paths, read_only, shell_for, working_dir
+from finale.adapters.step_command import StepStartError, step_command
+from finale.adapters.step_process import kill_group, pump_output
+from finale.adapters.step_shell import read_only
 from finale.adapters.task_results import TOO_LARGE, read_results
 from finale.core.durations import format_duration, parse_duration
 from finale.core.state import StepState
@@ -33,15 +30,6 @@ LogSink = Callable[[str, str, str], None]  # (taskrun, step, line)
 class _Live:
     cancelled: bool = False
     process: subprocess.Popen[bytes] | None = None
-
-
-class StepStartError(Exception):
-    """A step that cannot start (missing Secret key, bad command): the TaskRun fails."""
-
-    def __init__(self, reason: str, message: str) -> None:
-        super().__init__(message)
-        self.reason = reason
-        self.message = message
 
 
 class LocalExecutor:
@@ -83,7 +71,7 @@ class LocalExecutor:
                 return
             live.cancelled = True
             if live.process is not None:
-                _kill(live.process)
+                kill_group(live.process)
 
     def wait_idle(self, timeout: float = 10.0) -> None:
         deadline = time.monotonic() + timeout
@@ -97,7 +85,7 @@ class LocalExecutor:
             for live in self.live.values():
                 live.cancelled = True
                 if live.process is not None:
-                    _kill(live.process)
+                    kill_group(live.process)
 
     # --- one attempt -----------------------------------------------------------------------
 
@@ -240,7 +228,7 @@ class LocalExecutor:
         short = plan.name[5:]
         started = time.time()
         try:
-            argv, env, cwd = self._prepare(plan, ctx, ws_root, base)
+            argv, env, cwd = self._command(plan, ctx, ws_root, base)
             argv = read_only(argv, self.read_only.get(tr_name, []))
         except StepStartError as exc:
             return (
@@ -293,62 +281,14 @@ class LocalExecutor:
     def _exit_codes_used(self, ctx: TaskContext) -> bool:
         return ctx.taskrun_name in self.exit_code_readers
 
-    def _prepare(
+    def _command(
         self, plan: StepPlan, ctx: TaskContext, ws_root: Path, base: Path
     ) -> tuple[list[str], dict[str, str], str]:
         isolated = self.isolated.get(ctx.taskrun_name, {})
         mounts = self.mounts.get(ctx.taskrun_name, []) + [
             (own or isolated[name][0], isolated[name][1]) for name, own in plan.workspaces if name in isolated
         ]
-        env = dict(os.environ)
-        for item in plan.env:
-            name = str(item.get("name", ""))
-            if "value" in item:
-                env[name] = map_paths(str(item.get("value") or ""), mounts)
-            elif isinstance(item.get("valueFrom"), Mapping):
-                env[name] = self._value_from(name, item["valueFrom"])
-        cwd = working_dir(map_paths(plan.working_dir, mounts), ws_root, base)
-        plan = replace(
-            plan,
-            command=tuple(map_paths(c, mounts) for c in plan.command),
-            args=tuple(map_paths(a, mounts) for a in plan.args),
-        )
-        if plan.script:
-            script = map_paths(plan.script, mounts)
-            # Like Tekton's entrypoint: a script without a shebang runs under sh with `set -e`,
-            # and the step's args are passed to the script.
-            sh = shell_for(plan.image)
-            if not script.startswith("#!"):
-                return [*sh, "-c", "set -e\n" + ash_compat(script, sh), plan.name, *plan.args], env, cwd
-            run_with = interpreter(script, sh)
-            if run_with[: len(sh)] == sh:
-                script = ash_compat(script, sh)
-            path = base / f"{plan.name}.script"
-            path.write_text(script)
-            return [*run_with, str(path), *plan.args], env, cwd
-        argv = list(plan.command) + list(plan.args)
-        if not argv:
-            raise StepStartError("Failed", f'"{plan.name}" has no script or command to run on this machine')
-        return argv, env, cwd
-
-    def _value_from(self, name: str, source: Mapping[str, Any]) -> str:
-        for kind, key in (("Secret", "secretKeyRef"), ("ConfigMap", "configMapKeyRef")):
-            ref = source.get(key)
-            if not isinstance(ref, Mapping):
-                continue
-            data = self.keystore.get(kind, str(ref.get("name", "")))
-            value = None if data is None else data.get(str(ref.get("key", "")))
-            if value is None:
-                if ref.get("optional"):
-                    return ""
-                what = f'{kind.lower()} "{ref.get("name")}"'
-                detail = "not found" if data is None else f'has no key "{ref.get("key")}"'
-                raise StepStartError(
-                    "CreateContainerConfigError",
-                    f"env {name}: {what} {detail} (give it with -f, e.g. a {kind} manifest)",
-                )
-            return value
-        return ""
+        return step_command(plan, mounts, self.keystore, ws_root, base)
 
     def _spawn(
         self,
@@ -379,8 +319,8 @@ class LocalExecutor:
             if live is not None:
                 live.process = proc
                 if live.cancelled:  # a cancel that came while the process was being started
-                    _kill(proc)
-        why = self._pump(tr_name, step, proc, until)
+                    kill_group(proc)
+        why = pump_output(proc, until, lambda line: self._emit(tr_name, step, line))
         if proc.stdout is not None:
             proc.stdout.close()
         with self.lock:
@@ -391,44 +331,6 @@ class LocalExecutor:
         code = proc.returncode
         return (code if code >= 0 else 128 - code), why
 
-    def _pump(self, tr_name: str, step: str, proc: subprocess.Popen[bytes], until: float | None) -> str:
-        """Stream the step's output until it exits; kill its process group at `until`.
-
-        One thread per step: the output is read with a selector, so a timeout needs no watcher.
-        """
-        assert proc.stdout is not None
-        fd = proc.stdout.fileno()
-        pending = b""
-        with selectors.DefaultSelector() as selector:
-            selector.register(fd, selectors.EVENT_READ)
-            while True:
-                remaining = None if until is None else until - time.time()
-                if remaining is not None and remaining <= 0:
-                    _kill(proc)
-                    proc.wait()
-                    return "timeout"
-                # Poll now and then: a background child may hold the pipe after the step exits.
-                wait = 0.2 if remaining is None else min(remaining, 0.2)
-                if not selector.select(wait):
-                    if proc.poll() is not None:
-                        break
-                    continue
-                chunk = os.read(fd, 65536)
-                if not chunk:
-                    break
-                *lines, pending = (pending + chunk).split(b"\n")
-                for line in lines:
-                    self._emit(tr_name, step, line.decode("utf-8", "replace"))
-        if pending:
-            self._emit(tr_name, step, pending.decode("utf-8", "replace"))
-        try:
-            proc.wait(timeout=None if until is None else max(0.0, until - time.time()))
-        except subprocess.TimeoutExpired:
-            _kill(proc)
-            proc.wait()
-            return "timeout"
-        return "exit"
-
     def _emit(self, tr_name: str, step: str, line: str) -> None:
         if self.log is not None:
             self.log(tr_name, step, line)
@@ -436,8 +338,3 @@ class LocalExecutor:
 
 def replace_reason(state: StepState, termination: str) -> StepState:
     return replace(state, termination_reason=termination)
-
-
-def _kill(proc: subprocess.Popen[bytes]) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, signal.SIGKILL)

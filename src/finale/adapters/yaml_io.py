@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import io
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,17 +41,24 @@ def _plain(node: Any) -> Any:
     return str(node)
 
 
-def parse_text(text: str, source: str) -> list[SourceDoc]:
-    """Parse YAML (or JSON) text holding one or more documents; `kind: List` is flattened."""
-    yaml = YAML(typ="safe", pure=True)
+@contextmanager
+def syntax_errors_named(source: str) -> Iterator[None]:
+    """Turn the YAML library's parse errors into YamlSyntaxError naming file:line:column."""
     try:
-        raw_docs = [d for d in yaml.load_all(io.StringIO(text)) if d is not None]
+        yield
     except MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source
         raise YamlSyntaxError(f"{where}: not valid YAML: {exc.problem or exc}") from None
     except YAMLError as exc:
         raise YamlSyntaxError(f"{source}: not valid YAML: {exc}") from None
+
+
+def parse_text(text: str, source: str) -> list[SourceDoc]:
+    """Parse YAML (or JSON) text holding one or more documents; `kind: List` is flattened."""
+    yaml = YAML(typ="safe", pure=True)
+    with syntax_errors_named(source):
+        raw_docs = [d for d in yaml.load_all(io.StringIO(text)) if d is not None]
     docs: list[SourceDoc] = []
     for index, raw in enumerate(raw_docs):
         name = source if len(raw_docs) == 1 else f"{source}#{index + 1}"

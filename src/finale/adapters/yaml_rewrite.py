@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ruamel.yaml import YAML
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from finale.adapters.yaml_io import syntax_errors_named
 from finale.adapters.yaml_render import (
     IndentStyle,
     render_flow,
@@ -24,7 +24,6 @@ from finale.adapters.yaml_render import (
     render_sequence,
     scalar,
 )
-from finale.errors import YamlSyntaxError
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,16 +37,10 @@ class Edit:
 
 def compose_documents(text: str, source: str) -> list[Node]:
     """The node tree of every document; syntax errors are reported with file:line:column."""
-    try:
+    with syntax_errors_named(source):
         # The safe loader composes the same nodes and marks, faster: comments are not needed.
         loader = YAML(typ="safe", pure=True)
         return [n for n in loader.compose_all(io.StringIO(text)) if n is not None]
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source
-        raise YamlSyntaxError(f"{where}: not valid YAML: {exc.problem or exc}") from None
-    except YAMLError as exc:
-        raise YamlSyntaxError(f"{source}: not valid YAML: {exc}") from None
 
 
 def to_plain(node: Node) -> Any:

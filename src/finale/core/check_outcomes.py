@@ -17,7 +17,7 @@ from finale.core.facts import RunFacts
 from finale.core.gitlab_state import parse_state, resolve_state
 from finale.core.model import PipelineSpec, PipelineTask, SpecStatus, Timeouts
 from finale.core.parse import pipeline_spec
-from finale.core.skips import compute_skips
+from finale.core.skips import compute_skips, validation_error
 from finale.core.state import CANCELLED_BY_TIMEOUT, CANCELLED_BY_USER, TaskRunState
 
 Kind = Literal[
@@ -184,17 +184,10 @@ def _param_default(task_spec: Mapping[str, Any] | None, name: str) -> str | None
     return None
 
 
-def _validation_error(facts: RunFacts, consumer: str, producer: str, result: str) -> str:
-    if facts.is_successful(producer):
-        return (
-            f'task "{producer}" completed successfully but did not emit the result "{result}", '
-            f'which is referenced by task "{consumer}"'
-        )
-    return f"Invalid task result reference: Could not find result with name {result} for pipeline task {producer}"
-
-
 def _start_wave(run: _Run, facts: RunFacts) -> list[tuple[PipelineTask, PipelineTask]]:
     """Start what the engine would start in this pass: (declared task, resolved task) pairs."""
+    # Not `skips.ready_dag_tasks`: the two differ for an onError: continue candidate that fails
+    # validation, where the engine starts nothing more and waits for the timeout.
     started = []
     for task in run.spec.tasks:
         name = task.name
@@ -205,7 +198,7 @@ def _start_wave(run: _Run, facts: RunFacts) -> list[tuple[PipelineTask, Pipeline
         resolved = facts.resolve(task)
         if resolved.missing:
             producer, result = resolved.missing[0]
-            run.validation_failed[name] = _validation_error(facts, name, producer, result)
+            run.validation_failed[name] = validation_error(facts, name, producer, result)
             break  # as the engine: a validation failure ends the pass
         started.append((task, resolved.task))
     return started

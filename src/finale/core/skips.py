@@ -117,7 +117,8 @@ def _is_queue_open(facts: RunFacts) -> bool:
     return facts.spec_status == SpecStatus.NONE and not facts.is_stopping()
 
 
-def _validation_error(facts: RunFacts, consumer: str, producer: str, result: str) -> str:
+def validation_error(facts: RunFacts, consumer: str, producer: str, result: str) -> str:
+    """Tekton's message for a candidate whose result reference cannot be resolved."""
     if facts.is_successful(producer):
         return (
             f'task "{producer}" completed successfully but did not emit the result "{result}", '
@@ -142,7 +143,7 @@ def _validation_failures(facts: RunFacts) -> dict[str, str]:
             continue
         missing = facts.resolve(task).missing
         if missing:
-            found[name] = _validation_error(facts, name, *missing[0])
+            found[name] = validation_error(facts, name, *missing[0])
     return found
 
 

@@ -75,10 +75,7 @@ def _check_run_params(errs: Errors, spec: Mapping[str, Any]) -> None:
     seen: set[str] = set()
     for _, param in get_items(errs, spec, "params", "spec"):
         name = str(param.get("name", ""))
-        if name.lower() in seen:
-            errs.add(f"spec.params[{name}].name", "expected exactly one, got both",
-                     "pass each param once (names are compared ignoring case)")
-        seen.add(name.lower())
+        _check_unique_name(errs, seen, name)
         value = param_value(param.get("value"))
         exprs = [e for t in value.texts() for e in vv.expressions(t)]
         results = [e for e in exprs if vv.result_ref_task(e) is not None]
@@ -86,6 +83,14 @@ def _check_run_params(errs: Errors, spec: Mapping[str, Any]) -> None:
             errs.add(f"spec.params[{name}].value", f"invalid value: cannot use result expressions "
                      f"in [{' '.join(results)}] as PipelineRun parameter values",
                      "results exist only inside the Pipeline: pass a plain value")
+
+
+def _check_unique_name(errs: Errors, seen: set[str], name: str) -> None:
+    """R3: a run passes each param once, names compared ignoring case."""
+    if name.lower() in seen:
+        errs.add(f"spec.params[{name}].name", "expected exactly one, got both",
+                 "pass each param once (names are compared ignoring case)")
+    seen.add(name.lower())
 
 
 def _specs_from_values(params: Sequence[Mapping[str, Any]]) -> list[ParamSpec]:
@@ -238,10 +243,7 @@ def validate_task_run(errs: Errors, ctx: Context, doc: Mapping[str, Any]) -> Non
     seen: set[str] = set()
     for _, param in get_items(errs, spec, "params", "spec"):
         name = str(param.get("name", ""))
-        if name.lower() in seen:
-            errs.add(f"spec.params[{name}].name", "expected exactly one, got both",
-                     "pass each param once (names are compared ignoring case)")
-        seen.add(name.lower())
+        _check_unique_name(errs, seen, name)
     _check_task_run_fields(errs, spec, status)
 
 

@@ -1,11 +1,20 @@
-"""Fakes for the engine's seams: a clock that only moves when told, an executor that follows a script."""
+"""Fakes for the engine's seams: a clock that only moves when told, an executor that follows a script.
+
+`run_scripted` runs an inline PipelineRun through the engine on both.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
+
+from ruamel.yaml import YAML
 
 from finale.core.model import ParamValue
+from finale.core.parse import pipeline_run
+from finale.core.run_result import RunResult
+from finale.engine import Engine
 from finale.protocols import AttemptOutcome, AttemptRequest
 
 
@@ -66,3 +75,22 @@ class ScriptedExecutor:
 
     def cancel(self, taskrun_name: str) -> None:
         self.cancelled.append(taskrun_name)
+
+
+_ONE_STEP = {"steps": [{"image": "x", "script": "true"}]}
+
+
+def run_scripted(
+    yaml_text: str, script: Mapping[str, Sequence[Attempt]] | None = None
+) -> tuple[RunResult, ScriptedExecutor]:
+    """Run an inline PipelineRun (with `pipelineSpec`) through the engine, on a fake clock.
+
+    A task without a `taskSpec` runs one step; every attempt follows `script`.
+    """
+    doc: dict[str, Any] = YAML(typ="safe").load(yaml_text)
+    clock = FakeClock()
+    executor = ScriptedExecutor(clock, script)
+    spec = doc["spec"]["pipelineSpec"]
+    tasks = spec.get("tasks", []) + spec.get("finally", [])
+    task_specs = {t["name"]: t.get("taskSpec", _ONE_STEP) for t in tasks}
+    return Engine(pipeline_run(doc), spec, task_specs, {}, executor, clock).execute(), executor

@@ -1,0 +1,57 @@
+"""A step's process: stream its output line by line, stop it at a deadline, kill its group."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import selectors
+import signal
+import subprocess
+import time
+from collections.abc import Callable
+
+
+def pump_output(proc: subprocess.Popen[bytes], until: float | None, emit: Callable[[str], None]) -> str:
+    """Stream the step's output until it exits; kill its process group at `until`.
+
+    Returns "exit" or "timeout". One thread per step: the output is read with a selector, so a
+    timeout needs no watcher.
+    """
+    assert proc.stdout is not None
+    fd = proc.stdout.fileno()
+    pending = b""
+    with selectors.DefaultSelector() as selector:
+        selector.register(fd, selectors.EVENT_READ)
+        while True:
+            remaining = None if until is None else until - time.time()
+            if remaining is not None and remaining <= 0:
+                kill_group(proc)
+                proc.wait()
+                return "timeout"
+            # Poll now and then: a background child may hold the pipe after the step exits.
+            wait = 0.2 if remaining is None else min(remaining, 0.2)
+            if not selector.select(wait):
+                if proc.poll() is not None:
+                    break
+                continue
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                break
+            *lines, pending = (pending + chunk).split(b"\n")
+            for line in lines:
+                emit(line.decode("utf-8", "replace"))
+    if pending:
+        emit(pending.decode("utf-8", "replace"))
+    try:
+        proc.wait(timeout=None if until is None else max(0.0, until - time.time()))
+    except subprocess.TimeoutExpired:
+        kill_group(proc)
+        proc.wait()
+        return "timeout"
+    return "exit"
+
+
+def kill_group(proc: subprocess.Popen[bytes]) -> None:
+    """SIGKILL the step and every process it started (it leads its own session)."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
