@@ -67,6 +67,7 @@ class RunFacts:
     # Built once per pass: the facts of a pass never change once made.
     _results: list[Replacements] = field(default_factory=list)
     _stopping: list[bool] = field(default_factory=list)
+    _outcomes: dict[str, str] = field(default_factory=dict)
 
     # --- task predicates (spec §2.5) -------------------------------------------------------
 
@@ -76,13 +77,28 @@ class RunFacts:
     def is_scheduled(self, name: str) -> bool:
         return bool(self.runs_of(name))
 
+    def _outcome(self, name: str) -> str:
+        """"succeeded", "failed" (all finished, one False), or "" (none, or still running).
+
+        Asked for every task on every pass, so each pass works it out once per task.
+        """
+        outcome = self._outcomes.get(name)
+        if outcome is None:
+            runs = self.runs_of(name)
+            if runs and all(r.succeeded for r in runs):
+                outcome = "succeeded"
+            elif runs and all(r.finished for r in runs) and any(r.failed for r in runs):
+                outcome = "failed"
+            else:
+                outcome = ""
+            self._outcomes[name] = outcome
+        return outcome
+
     def is_successful(self, name: str) -> bool:
-        runs = self.runs_of(name)
-        return bool(runs) and all(r.succeeded for r in runs)
+        return self._outcome(name) == "succeeded"
 
     def is_failure(self, name: str) -> bool:
-        runs = self.runs_of(name)
-        return bool(runs) and all(r.finished for r in runs) and any(r.failed for r in runs)
+        return self._outcome(name) == "failed"
 
     def is_cancelled(self, name: str) -> bool:
         return self.is_failure(name) and any(r.cancelled for r in self.runs_of(name))
@@ -94,7 +110,7 @@ class RunFacts:
         return self.is_scheduled(name) and not self.is_successful(name) and not self.is_failure(name)
 
     def is_done(self, name: str) -> bool:
-        return self.is_successful(name) or self.is_failure(name) or name in self.skips or name in self.validation_failed
+        return bool(self._outcome(name)) or name in self.skips or name in self.validation_failed
 
     def add_validation_failures(self, failures: Mapping[str, str]) -> None:
         """Record this pass's failed candidates; they make the run stopping from now on."""
