@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from finale.adapters.yaml_io import SourceDoc, read_files
-from finale.cli.common import InvalidDocumentError, add_feature_argument
+from finale.cli.common import InvalidDocumentError, add_feature_argument, add_files_argument
 from finale.cli.error_handler import EXIT_OK
 from finale.core.graph import build_graph, format_dot, format_mermaid, pipeline_spec_of
 from finale.core.validate import validate_document
@@ -16,17 +16,7 @@ HELP = "draw a Pipeline's tasks, finally tasks and when guards (Mermaid or dot)"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "-f",
-        "--filename",
-        dest="files",
-        action="extend",
-        nargs="+",
-        required=True,
-        metavar="FILE",
-        help="Pipeline or PipelineRun (with pipelineSpec) YAML; '-' reads stdin; "
-        "several files after one -f, as pre-commit passes them, or -f repeated",
-    )
+    add_files_argument(parser, "Pipeline or PipelineRun (with pipelineSpec) YAML; '-' reads stdin; ")
     parser.add_argument(
         "--format",
         "-o",
@@ -40,12 +30,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    docs = read_files(args.files)
+    docs = read_files(args.filename)
     _refuse_unknown_fields(docs, frozenset(args.feature))
     render = format_dot if args.format == "dot" else format_mermaid
     found = [f for f in (pipeline_spec_of(d.data) for d in docs) if f is not None]
     if not found:
-        names = ", ".join(args.files)
+        names = ", ".join(args.filename)
         raise InputError(
             f"{names}: no Pipeline and no PipelineRun with an embedded spec.pipelineSpec to draw"
             "\n  fix: pass the Pipeline file with -f (a PipelineRun's pipelineRef is not followed)"
