@@ -9,7 +9,7 @@ import sys
 import time
 from typing import Any
 
-from finale.core.check import check_documents
+from finale.core.check.verdict import check_documents
 
 STATUSES = (["Succeeded", "Completed"], ["Failed"], ["Completed"], ["Succeeded"])
 

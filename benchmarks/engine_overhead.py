@@ -14,10 +14,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from finale.adapters.local_executor import LocalExecutor
-from finale.adapters.secrets import KeyStore
-from finale.core.parse import pipeline_run
-from finale.engine import Engine
+from finale.adapters.executor.local import LocalExecutor
+from finale.adapters.executor.secrets import KeyStore
+from finale.core.tekton.parse import pipeline_run
+from finale.engine.loop import Engine
 
 
 class _Clock:

@@ -9,8 +9,8 @@ import statistics
 import sys
 import time
 
-from finale.adapters.instrument_yaml import instrument_text
-from finale.core.instrument import Options
+from finale.adapters.yaml.instrument import instrument_text
+from finale.core.instrument.plan import Options
 
 HEAD = """# generated
 apiVersion: tekton.dev/v1

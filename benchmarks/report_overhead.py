@@ -11,7 +11,7 @@ import sys
 import time
 import urllib.request
 
-from finale.adapters.gitlab_client import GitLabClient, StatusRequest
+from finale.adapters.gitlab.client import GitLabClient, StatusRequest
 from finale.testing.fault_http import FaultServer
 
 SHA = "0123456789abcdef0123456789abcdef01234567"

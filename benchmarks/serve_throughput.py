@@ -14,12 +14,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from finale.adapters.gitlab_delivery import Delivery, GitLabDelivery
-from finale.adapters.gitlab_wire import PostedStatus, StatusRequest
-from finale.adapters.outbox import Outbox
-from finale.adapters.service import ServiceConfig, start_service
-from finale.testing.gitlab_emulator import load_config, serve
-from finale.testing.gitlab_emulator.sample import PROJECT_PATH, make_sample_repo, sample_config
+from finale.adapters.gitlab.delivery import Delivery, GitLabDelivery
+from finale.adapters.gitlab.wire import PostedStatus, StatusRequest
+from finale.adapters.serve.outbox import Outbox
+from finale.adapters.serve.server import ServiceConfig, start_service
+from finale.gitlab_emulator import load_config, serve
+from finale.gitlab_emulator.sample import PROJECT_PATH, make_sample_repo, sample_config
 
 
 def event_body(sha: str, index: int) -> bytes:

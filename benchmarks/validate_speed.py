@@ -10,7 +10,7 @@ import sys
 import time
 from typing import Any
 
-from finale.core.validate import validate_document
+from finale.core.validation.document import validate_document
 
 
 def _pipeline(n: int) -> dict[str, Any]:

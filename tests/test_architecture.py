@@ -1,4 +1,7 @@
-"""Imports point inward: the core does no I/O, and only the CLI knows about the adapters."""
+"""Imports point inward: cli -> adapters, engine -> core; the core does no I/O.
+
+Guards the layering that ARCHITECTURE.md draws, as a behaviour of the tree rather than a convention.
+"""
 
 import ast
 from pathlib import Path
@@ -12,7 +15,6 @@ IO_MODULES = {
     "socket",
     "pathlib",
     "time",
-    "datetime.now",
     "http",
     "urllib",
     "sqlite3",
@@ -30,7 +32,7 @@ IO_MODULES = {
 
 def _imports(path: Path) -> set[str]:
     names: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text())):
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module:
@@ -38,12 +40,45 @@ def _imports(path: Path) -> set[str]:
     return names
 
 
-@pytest.mark.parametrize("module", sorted(SRC.glob("core/*.py")), ids=lambda p: p.name)
+def _modules(folder: str) -> list[Path]:
+    return sorted((SRC / folder).rglob("*.py"))
+
+
+def _id(path: Path) -> str:
+    return str(path.relative_to(SRC))
+
+
+@pytest.mark.parametrize("module", _modules("core"), ids=_id)
 def test_core_does_no_io(module: Path) -> None:
     imported = _imports(module)
     bad = {n for n in imported if n.split(".")[0] in IO_MODULES}
-    assert not bad, f"{module.name} imports {sorted(bad)}"
+    assert not bad, f"{_id(module)} imports {sorted(bad)}"
+    outward = {n for n in imported if n.startswith("finale.") and not n.startswith(("finale.core", "finale.errors"))}
+    assert not outward, f"{_id(module)} imports {sorted(outward)}"
+
+
+@pytest.mark.parametrize("module", _modules("engine"), ids=_id)
+def test_engine_sees_only_the_core_and_its_seams(module: Path) -> None:
     outward = {
-        n for n in imported if n.startswith(("finale.adapters", "finale.cli", "finale.engine", "finale.testing"))
+        n
+        for n in _imports(module)
+        if n.startswith("finale.") and not n.startswith(("finale.core", "finale.engine", "finale.errors"))
     }
-    assert not outward, f"{module.name} imports {sorted(outward)}"
+    assert not outward, f"{_id(module)} imports {sorted(outward)}"
+
+
+@pytest.mark.parametrize("module", _modules("adapters"), ids=_id)
+def test_adapters_do_not_reach_the_cli(module: Path) -> None:
+    outward = {n for n in _imports(module) if n.startswith(("finale.cli", "finale.demo"))}
+    assert not outward, f"{_id(module)} imports {sorted(outward)}"
+
+
+@pytest.mark.parametrize("module", [p for p in _modules("") if "testing" not in p.parts], ids=_id)
+def test_shipped_code_does_not_import_test_fakes(module: Path) -> None:
+    fakes = {n for n in _imports(module) if n.startswith("finale.testing")}
+    assert not fakes, f"{_id(module)} imports {sorted(fakes)}"
+
+
+def test_the_core_is_grouped_by_concern() -> None:
+    loose = sorted(p.name for p in (SRC / "core").glob("*.py") if p.name not in {"__init__.py", "graph.py"})
+    assert loose == [], "put core modules in the folder of their concern (tekton, validation, gitlab, check, instrument)"

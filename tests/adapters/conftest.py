@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from finale.testing.gitlab_emulator import load_config, serve
-from finale.testing.gitlab_emulator.sample import SampleRepo, make_sample_repo, sample_config
-from finale.testing.gitlab_emulator.server import RunningEmulator
+from finale.gitlab_emulator import load_config, serve
+from finale.gitlab_emulator.sample import SampleRepo, make_sample_repo, sample_config
+from finale.gitlab_emulator.server import RunningEmulator
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from finale.adapters.gitlab_client import GitLabClient, ReportInputError, StatusRequest
+from finale.adapters.gitlab.client import GitLabClient, ReportInputError, StatusRequest
 from finale.errors import ReportError
 from finale.testing.fault_http import FaultServer, Reply, json_reply
 
@@ -375,7 +375,7 @@ def test_timeout_on_a_silent_server():
 
 
 def test_opener_is_injectable():
-    from finale.adapters.gitlab_client import build_opener
+    from finale.adapters.gitlab.client import build_opener
 
     class RecordingOpener:
         def __init__(self):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from finale.adapters.gitlab_client import GitLabClient, StatusRequest
+from finale.adapters.gitlab.client import GitLabClient, StatusRequest
 from finale.errors import ReportError
-from finale.testing.gitlab_emulator.sample import (
+from finale.gitlab_emulator.sample import (
     PROJECT_ID,
     PROJECT_PATH,
 )

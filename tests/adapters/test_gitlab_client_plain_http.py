@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from finale.adapters.gitlab_client import GitLabClient
-from finale.adapters.gitlab_wire import StatusRequest
+from finale.adapters.gitlab.client import GitLabClient
+from finale.adapters.gitlab.wire import StatusRequest
 from finale.errors import ReportError
 
 

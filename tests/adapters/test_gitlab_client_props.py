@@ -9,7 +9,7 @@ import urllib.parse
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from finale.adapters.gitlab_wire import (
+from finale.adapters.gitlab.wire import (
     MAX_FIELD_CHARS,
     StatusRequest,
     build_payload,

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from finale.adapters.yaml_io import parse_text
+from finale.adapters.yaml.load import parse_text
 from finale.testing.fault_http import FaultServer, json_reply
 
 SHA = "0123456789abcdef0123456789abcdef01234567"

@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from finale.adapters.gitlab_client import GitLabClient, ReportInputError, StatusRequest
+from finale.adapters.gitlab.client import GitLabClient, ReportInputError, StatusRequest
 from finale.errors import ReportError
 from finale.testing.fault_http import FaultServer
 

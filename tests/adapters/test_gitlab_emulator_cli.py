@@ -13,9 +13,9 @@ import pytest
 
 from finale.cli.main import main
 from finale.errors import ValidationError
-from finale.testing.gitlab_emulator import load_config, serve
-from finale.testing.gitlab_emulator.http_client import call
-from finale.testing.gitlab_emulator.sample import sample_config
+from finale.gitlab_emulator import load_config, serve
+from finale.gitlab_emulator.http_client import call
+from finale.gitlab_emulator.sample import sample_config
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "gitlab"
 

@@ -7,9 +7,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from finale.testing.gitlab_emulator import load_config, serve
-from finale.testing.gitlab_emulator.http_client import Answer, call
-from finale.testing.gitlab_emulator.sample import sample_config
+from finale.gitlab_emulator import load_config, serve
+from finale.gitlab_emulator.http_client import Answer, call
+from finale.gitlab_emulator.sample import sample_config
 
 DEV = "glpat-developer"
 TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from finale.testing.gitlab_emulator import load_config, serve
-from finale.testing.gitlab_emulator.http_client import Answer, call
-from finale.testing.gitlab_emulator.sample import sample_config
+from finale.gitlab_emulator import load_config, serve
+from finale.gitlab_emulator.http_client import Answer, call
+from finale.gitlab_emulator.sample import sample_config
 
 DEV = "glpat-developer"
 

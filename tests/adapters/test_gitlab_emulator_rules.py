@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from finale.testing.gitlab_emulator.statuses import (
+from finale.gitlab_emulator.statuses import (
     Job,
     apply_state,
     coerce_post_params,

@@ -4,10 +4,10 @@ import os
 import time
 from pathlib import Path
 
-from finale.adapters.local_executor import LocalExecutor
-from finale.adapters.secrets import KeyStore
-from finale.core.state import TaskRunState
-from finale.protocols import AttemptOutcome, AttemptRequest
+from finale.adapters.executor.local import LocalExecutor
+from finale.adapters.executor.secrets import KeyStore
+from finale.core.tekton.state import TaskRunState
+from finale.engine.protocols import AttemptOutcome, AttemptRequest
 
 
 def _request(name: str, script: str) -> AttemptRequest:

@@ -4,9 +4,9 @@ import sqlite3
 
 import pytest
 
-from finale.adapters.outbox import Outbox, connect
-from finale.core.events import StatusUpdate
-from finale.core.gitlab_state import GitLabState
+from finale.adapters.serve.outbox import Outbox, connect
+from finale.core.gitlab.events import StatusUpdate
+from finale.core.gitlab.state import GitLabState
 
 
 class Clock:

@@ -9,10 +9,10 @@ import uuid
 
 import pytest
 
-from finale.adapters.gitlab_delivery import GitLabDelivery
-from finale.adapters.outbox import Outbox
-from finale.adapters.service import Backoff, ServiceConfig, start_service
-from finale.testing.gitlab_emulator.sample import PROJECT_PATH
+from finale.adapters.gitlab.delivery import GitLabDelivery
+from finale.adapters.serve.outbox import Outbox
+from finale.adapters.serve.server import Backoff, ServiceConfig, start_service
+from finale.gitlab_emulator.sample import PROJECT_PATH
 
 TOKEN = "glpat-maintainer"
 FAST = ServiceConfig(backoff=Backoff(base=0.05, cap=0.2), drain_seconds=1.0)

@@ -8,12 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-from finale.adapters import task_render, task_yaml
-from finale.adapters.yaml_io import parse_text
+from finale.adapters.gitlab import task_render, task_yaml
+from finale.adapters.yaml.load import parse_text
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOG_COPY = ROOT / "tekton" / "task" / "gitlab-set-status" / "0.1" / "gitlab-set-status.yaml"
-REGENERATE = "regenerate: python -m finale.adapters.task_render > {}"
+REGENERATE = "regenerate: python -m finale.adapters.gitlab.task_render > {}"
 
 
 def packaged_text() -> str:
@@ -106,7 +106,7 @@ def test_catalog_samples_are_valid_yaml():
 
 def test_regeneration_command_prints_the_resource():
     done = subprocess.run(
-        [sys.executable, "-m", "finale.adapters.task_render"],
+        [sys.executable, "-m", "finale.adapters.gitlab.task_render"],
         capture_output=True,
         text=True,
         check=True,

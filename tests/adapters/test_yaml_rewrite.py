@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from finale.adapters.instrument_yaml import instrument_text
-from finale.adapters.yaml_io import parse_text
-from finale.adapters.yaml_render import IndentStyle, render_sequence, scalar
-from finale.adapters.yaml_rewrite import (
+from finale.adapters.yaml.instrument import instrument_text
+from finale.adapters.yaml.load import parse_text
+from finale.adapters.yaml.render import IndentStyle, render_sequence, scalar
+from finale.adapters.yaml.rewrite import (
     Edit,
     append_items,
     apply_edits,
@@ -22,8 +22,8 @@ from finale.adapters.yaml_rewrite import (
     remove_item,
     to_plain,
 )
-from finale.core.instrument import FlowList, Options
-from finale.core.validate import validate_document
+from finale.core.instrument.plan import FlowList, Options
+from finale.core.validation.document import validate_document
 from finale.errors import InputError, ValidationError, YamlSyntaxError
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "instrument"

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from finale.cli.main import build_parser, main
-from finale.testing.gitlab_emulator import load_config
+from finale.gitlab_emulator import load_config
 
 SECRET = "glpat-first-use-SECRET"
 SHA = "0123456789abcdef0123456789abcdef01234567"

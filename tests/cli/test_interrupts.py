@@ -6,8 +6,8 @@ import signal
 import threading
 
 from finale.cli.interrupts import Interrupts
-from finale.core.model import SpecStatus
-from finale.engine import Control
+from finale.core.tekton.model import SpecStatus
+from finale.engine.loop import Control
 
 
 def test_ctrl_c_landing_while_the_engine_holds_its_queue_lock_does_not_hang(capsys):

@@ -249,8 +249,8 @@ def test_python_m_finale_report_subprocess():
 
 
 def test_report_against_the_gitlab_emulator(tmp_path, capsys, monkeypatch):
-    from finale.testing.gitlab_emulator import load_config, serve
-    from finale.testing.gitlab_emulator.sample import (
+    from finale.gitlab_emulator import load_config, serve
+    from finale.gitlab_emulator.sample import (
         PROJECT_PATH,
         make_sample_repo,
         sample_config,

@@ -10,8 +10,8 @@ import sys
 import pytest
 
 from finale.cli.main import main
-from finale.testing.gitlab_emulator import load_config, serve
-from finale.testing.gitlab_emulator.sample import PROJECT_PATH, make_sample_repo, sample_config
+from finale.gitlab_emulator import load_config, serve
+from finale.gitlab_emulator.sample import PROJECT_PATH, make_sample_repo, sample_config
 
 TOKEN = "glpat-maintainer"
 

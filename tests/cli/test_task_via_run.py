@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from finale.gitlab_emulator import load_config, serve
+from finale.gitlab_emulator.sample import PROJECT_PATH, make_sample_repo, sample_config
 from finale.testing.fault_http import FaultServer, json_reply
-from finale.testing.gitlab_emulator import load_config, serve
-from finale.testing.gitlab_emulator.sample import PROJECT_PATH, make_sample_repo, sample_config
 
 SHA = "0123456789abcdef0123456789abcdef01234567"
 TOKEN = "glpat-developer"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from finale.core.cel_expr import CelError, check_syntax, evaluate_bool
+from finale.core.tekton.cel import CelError, check_syntax, evaluate_bool
 
 
 @pytest.mark.parametrize("expr", [

@@ -1,4 +1,4 @@
-"""finale.core.check: every outcome class of a Pipeline, judged against how the run ends."""
+"""finale.core.check.verdict: every outcome class of a Pipeline, judged against how the run ends."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from finale.adapters.yaml_io import parse_text, read_files
-from finale.core.check import CheckReport, check_documents
+from finale.adapters.yaml.load import parse_text, read_files
+from finale.core.check.verdict import CheckReport, check_documents
 from finale.errors import InputError
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "check"

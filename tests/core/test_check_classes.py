@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from finale.adapters.yaml_io import parse_text, read_files
-from finale.core.check import check_documents
-from finale.core.check_classes import failure_scenarios, scenarios, when_scenarios
-from finale.core.check_model import CheckModel, build_model
-from finale.core.check_outcomes import Outcome, simulate
+from finale.adapters.yaml.load import parse_text, read_files
+from finale.core.check.classes import failure_scenarios, scenarios, when_scenarios
+from finale.core.check.model import CheckModel, build_model
+from finale.core.check.outcomes import Outcome, simulate
+from finale.core.check.verdict import check_documents
 
 TESTS = Path(__file__).parent.parent
 BENCH = TESTS.parent / "benchmarks" / "check_speed.py"

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
-from finale.adapters.yaml_io import read_files
-from finale.core.check_model import build_model
-from finale.core.check_outcomes import Scenario, simulate
+from finale.adapters.yaml.load import read_files
+from finale.core.check.model import build_model
+from finale.core.check.outcomes import Scenario, simulate
 
 SCENARIOS = Path(__file__).parent.parent / "scenarios"
 

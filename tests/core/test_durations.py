@@ -1,6 +1,6 @@
 import pytest
 
-from finale.core.durations import format_duration, parse_duration
+from finale.core.tekton.durations import format_duration, parse_duration
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,7 @@
 
 import pytest
 
-from finale.core.run_result import RunResult
+from finale.core.tekton.run_result import RunResult
 from finale.testing.fakes import FAIL, Attempt, run_scripted
 
 

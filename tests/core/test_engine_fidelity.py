@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from finale.core.run_result import RunResult
-from finale.core.taskrun import count_combinations, matrix_combinations
+from finale.core.tekton.run_result import RunResult
+from finale.core.tekton.taskrun import count_combinations, matrix_combinations
 from finale.testing.fakes import FAIL, Attempt, run_scripted
 
 

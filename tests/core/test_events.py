@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from finale.core.events import (
+from finale.core.gitlab.events import (
     CloudEvent,
     EventError,
     Ignored,
@@ -13,7 +13,7 @@ from finale.core.events import (
     parse_cloudevent,
     status_update,
 )
-from finale.core.gitlab_state import GitLabState
+from finale.core.gitlab.state import GitLabState
 
 SHA = "0123456789abcdef0123456789abcdef01234567"
 

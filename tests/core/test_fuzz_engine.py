@@ -12,9 +12,9 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from finale.core.catalog import assemble
-from finale.core.validate import validate_document
-from finale.engine import Engine
+from finale.core.tekton.catalog import assemble
+from finale.core.validation.document import validate_document
+from finale.engine.loop import Engine
 from finale.testing.fakes import FAIL, Attempt, FakeClock, ScriptedExecutor
 
 STATUSES = ["Succeeded", "Failed", "Completed", "None"]

@@ -7,8 +7,8 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from finale.adapters.yaml_io import parse_text
-from finale.core.validate import validate_document
+from finale.adapters.yaml.load import parse_text
+from finale.core.validation.document import validate_document
 from finale.errors import FieldError, InputError
 
 FIELDS = ["name", "taskRef", "taskSpec", "params", "runAfter", "when", "finally", "tasks",

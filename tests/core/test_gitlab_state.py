@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from finale.core.gitlab_state import (
+from finale.core.gitlab.state import (
     GitLabState,
     parse_completed_state,
     parse_state,

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
-from finale.core.instrument import (
+from finale.core.instrument.plan import (
     CANCELED_NAME,
     FAILED_NAME,
     START_NAME,

@@ -1,7 +1,7 @@
 import pytest
 
-from finale.core.parse import pipeline_run, pipeline_task
-from finale.core.taskrun import attempt_timeout, child_name, matrix_combinations, taskrun_name
+from finale.core.tekton.parse import pipeline_run, pipeline_task
+from finale.core.tekton.taskrun import attempt_timeout, child_name, matrix_combinations, taskrun_name
 
 
 def test_short_names_are_run_dash_task() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from finale.core.durations import format_duration, parse_duration
+from finale.core.tekton.durations import format_duration, parse_duration
 
 
 @pytest.mark.parametrize(("text", "seconds"), [

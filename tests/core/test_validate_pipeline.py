@@ -326,8 +326,8 @@ def test_v1beta1_pipeline_gets_the_same_rules() -> None:
 
 
 def test_hints_are_plain_words() -> None:
-    from finale.adapters.yaml_io import parse_text
-    from finale.core.validate import validate_document
+    from finale.adapters.yaml.load import parse_text
+    from finale.core.validation.document import validate_document
 
     [doc] = parse_text(pipeline(f"tasks: [{{name: a, runAfter: [b], {TASK}}}]"), "p.yaml")
     [error] = validate_document(doc.data)
@@ -352,8 +352,8 @@ def test_unknown_fields_are_refused(spec: str, expected: tuple[str, str]) -> Non
 
 
 def test_unknown_field_hint_suggests_the_right_name() -> None:
-    from finale.adapters.yaml_io import parse_text
-    from finale.core.validate import validate_document
+    from finale.adapters.yaml.load import parse_text
+    from finale.core.validation.document import validate_document
 
     [doc] = parse_text(pipeline(f"tasks: [{{name: a, runafter: [b], {TASK}}}]"), "p.yaml")
     assert validate_document(doc.data)[0].hint == "did you mean runAfter?"

@@ -131,8 +131,8 @@ def test_unknown_field_in_run_spec() -> None:
 
 
 def test_v1beta1_field_in_v1_run_gets_a_moved_hint() -> None:
-    from finale.adapters.yaml_io import parse_text
-    from finale.core.validate import validate_document
+    from finale.adapters.yaml.load import parse_text
+    from finale.core.validation.document import validate_document
 
     [doc] = parse_text(pipeline_run(REF + "podTemplate: {}"), "r.yaml")
     [error] = validate_document(doc.data)

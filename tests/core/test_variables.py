@@ -1,6 +1,6 @@
 import pytest
 
-from finale.core.variables import (
+from finale.core.tekton.variables import (
     Replacements,
     apply_deep,
     apply_text,

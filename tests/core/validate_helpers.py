@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import textwrap
 
-from finale.adapters.yaml_io import parse_text
-from finale.core.validate import validate_document
+from finale.adapters.yaml.load import parse_text
+from finale.core.validation.document import validate_document
 
 
 def errors_of(text: str, *features: str) -> list[tuple[str, str]]:

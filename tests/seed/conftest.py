@@ -18,7 +18,7 @@ from finale.demo.inputs import RunSpec, pipeline_run_document, secret_document, 
 from finale.demo.runner import run_pipeline
 from finale.demo.sample_app import SampleRepo, make_sample_repo
 from finale.demo.statuses import read_statuses
-from finale.testing.gitlab_emulator import load_config, serve
+from finale.gitlab_emulator import load_config, serve
 
 from .harness import (
     PROJECTS,

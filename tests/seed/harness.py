@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from finale.adapters.yaml_io import read_files
+from finale.adapters.yaml.load import read_files
 from finale.demo.runner import RunResult
 from finale.demo.statuses import CommitStatus
 

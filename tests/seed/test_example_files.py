@@ -6,7 +6,7 @@ from importlib import resources
 
 import pytest
 
-from finale.adapters.yaml_io import read_files
+from finale.adapters.yaml.load import read_files
 from finale.cli.main import main
 
 from .harness import EXAMPLE, load_pipeline, pipeline_task

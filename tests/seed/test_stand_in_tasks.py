@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from finale.adapters.yaml_io import read_files
+from finale.adapters.yaml.load import read_files
 from finale.demo.sample_app import SampleRepo, make_sample_repo
 
 from .harness import EXAMPLE

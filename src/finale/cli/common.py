@@ -9,8 +9,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from finale.adapters.yaml_io import SourceDoc, read_files
-from finale.core.validate import validate_document
+from finale.adapters.yaml.load import SourceDoc, read_files
+from finale.core.validation.document import validate_document
 from finale.errors import FieldError, InputError, ValidationError
 
 

@@ -9,8 +9,8 @@ import threading
 from types import FrameType
 from typing import Any
 
-from finale.core.model import SpecStatus
-from finale.engine import Control
+from finale.core.tekton.model import SpecStatus
+from finale.engine.loop import Control
 
 
 class Interrupts:

@@ -10,9 +10,9 @@ import threading
 from collections.abc import Iterable
 from typing import TextIO
 
-from finale.core import tekton_objects
-from finale.core.run_result import RunResult
-from finale.core.state import TaskRunState
+from finale.core.tekton import objects as tekton_objects
+from finale.core.tekton.run_result import RunResult
+from finale.core.tekton.state import TaskRunState
 
 
 def mask(text: str, secrets: Iterable[str]) -> str:

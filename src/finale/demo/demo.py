@@ -80,7 +80,7 @@ class _Setup:
 def run_demo(out: TextIO, *, live: bool | None = None) -> int:
     """Run the whole demo, printing as it goes; 0 when GitLab holds what each run should report."""
     # Imported here: the emulator is a test utility and only the demo needs it at run time.
-    from finale.testing.gitlab_emulator import load_config, serve
+    from finale.gitlab_emulator import load_config, serve
 
     progress = Progress(out, live=live)
     progress.line("finale demo: buildpacks-test-pipeline with its finally reporters, run locally")

@@ -11,11 +11,11 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
-from finale.core.model import ParamValue
-from finale.core.parse import pipeline_run
-from finale.core.run_result import RunResult
-from finale.engine import Engine
-from finale.protocols import AttemptOutcome, AttemptRequest
+from finale.core.tekton.model import ParamValue
+from finale.core.tekton.parse import pipeline_run
+from finale.core.tekton.run_result import RunResult
+from finale.engine.loop import Engine
+from finale.engine.protocols import AttemptOutcome, AttemptRequest
 
 
 class FakeClock:

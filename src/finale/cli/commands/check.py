@@ -10,8 +10,8 @@ from typing import Any
 
 from finale.cli.common import add_feature_argument, add_files_argument, read_valid_documents
 from finale.cli.error_handler import EXIT_FAILED, EXIT_OK
-from finale.core.check import check_documents
-from finale.core.check_report import format_text, to_data
+from finale.core.check.report import format_text, to_data
+from finale.core.check.verdict import check_documents
 
 NAME = "check"
 HELP = "prove every outcome of a Pipeline (or PipelineRun) posts exactly one final GitLab status"

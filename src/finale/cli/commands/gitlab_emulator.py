@@ -9,7 +9,7 @@ import threading
 from types import FrameType
 
 from finale.errors import InputError
-from finale.testing.gitlab_emulator import load_config, serve
+from finale.gitlab_emulator import load_config, serve
 
 NAME = "gitlab-emulator"
 HELP = "serve a GitLab commit-status API emulator backed by local git repositories"

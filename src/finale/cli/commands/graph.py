@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 
-from finale.adapters.yaml_io import SourceDoc, read_files
+from finale.adapters.yaml.load import SourceDoc, read_files
 from finale.cli.common import InvalidDocumentError, add_feature_argument, add_files_argument
 from finale.cli.error_handler import EXIT_OK
 from finale.core.graph import build_graph, format_dot, format_mermaid, pipeline_spec_of
-from finale.core.validate import validate_document
+from finale.core.validation.document import validate_document
 from finale.errors import InputError
 
 NAME = "graph"

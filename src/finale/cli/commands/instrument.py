@@ -6,11 +6,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from finale.adapters.instrument_yaml import Instrumented, instrument_text
-from finale.adapters.yaml_io import parse_text
+from finale.adapters.yaml.instrument import Instrumented, instrument_text
+from finale.adapters.yaml.load import parse_text
 from finale.cli.error_handler import EXIT_OK
-from finale.core.check import check_documents
-from finale.core.instrument import REPORTER_TASK, Options
+from finale.core.check.verdict import check_documents
+from finale.core.instrument.plan import REPORTER_TASK, Options
 from finale.errors import FinaleError, InputError
 
 NAME = "instrument"

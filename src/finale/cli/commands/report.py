@@ -9,8 +9,8 @@ from __future__ import annotations
 import argparse
 import math
 
-from finale.adapters.gitlab_client import GitLabClient
-from finale.adapters.gitlab_wire import (
+from finale.adapters.gitlab.client import GitLabClient
+from finale.adapters.gitlab.wire import (
     DEFAULT_API_PREFIX,
     DEFAULT_RETRY_BUDGET,
     ReportInputError,
@@ -18,7 +18,7 @@ from finale.adapters.gitlab_wire import (
     format_posted,
 )
 from finale.cli.common import add_token_arguments, read_token
-from finale.core.gitlab_state import AGGREGATE_NAMES, STATE_NAMES, parse_state, state_for_aggregate
+from finale.core.gitlab.state import AGGREGATE_NAMES, STATE_NAMES, parse_state, state_for_aggregate
 from finale.errors import InputError
 
 NAME = "report"

@@ -12,18 +12,18 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from finale.adapters.local_executor import LocalExecutor
-from finale.adapters.secrets import load_keystore
-from finale.adapters.workspaces import bind_workspaces
-from finale.adapters.yaml_io import SourceDoc
+from finale.adapters.executor.local import LocalExecutor
+from finale.adapters.executor.secrets import load_keystore
+from finale.adapters.executor.workspaces import bind_workspaces
+from finale.adapters.yaml.load import SourceDoc
 from finale.cli.common import add_feature_argument, add_files_argument, read_valid_documents
 from finale.cli.error_handler import EXIT_FAILED, EXIT_OK
 from finale.cli.interrupts import Interrupts
 from finale.cli.output import ProgressPrinter, format_objects, format_summary, mask, write_to_reader
-from finale.core.catalog import RunInputs, assemble
-from finale.core.durations import parse_duration
-from finale.core.model import SpecStatus
-from finale.engine import Control, Engine
+from finale.core.tekton.catalog import RunInputs, assemble
+from finale.core.tekton.durations import parse_duration
+from finale.core.tekton.model import SpecStatus
+from finale.engine.loop import Control, Engine
 from finale.errors import InputError
 
 NAME = "run"
@@ -194,7 +194,7 @@ def _duration(text: str, flag: str) -> float:
 def _with_timeout(inputs: RunInputs, text: str) -> RunInputs:
     from dataclasses import replace
 
-    from finale.core.parse import timeouts
+    from finale.core.tekton.parse import timeouts
 
     _duration(text, "--timeout")
     spec = dict(inputs.run.raw.get("spec") or {})

@@ -14,12 +14,12 @@ import sys
 import threading
 from types import FrameType
 
-from finale.adapters.gitlab_delivery import GitLabDelivery
-from finale.adapters.gitlab_wire import DEFAULT_API_PREFIX, DEFAULT_TIMEOUT, ReportInputError
-from finale.adapters.outbox import Outbox
-from finale.adapters.service import Backoff, RunningService, ServiceConfig, start_service
+from finale.adapters.gitlab.delivery import GitLabDelivery
+from finale.adapters.gitlab.wire import DEFAULT_API_PREFIX, DEFAULT_TIMEOUT, ReportInputError
+from finale.adapters.serve.outbox import Outbox
+from finale.adapters.serve.server import Backoff, RunningService, ServiceConfig, start_service
 from finale.cli.common import add_token_arguments, read_token
-from finale.core.events import DEFAULT_STATUS_NAME
+from finale.core.gitlab.events import DEFAULT_STATUS_NAME
 from finale.errors import InputError
 
 NAME = "serve"

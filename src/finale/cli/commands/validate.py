@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
-from finale.adapters.yaml_io import SourceDoc, read_files
+from finale.adapters.yaml.load import SourceDoc, read_files
 from finale.cli.common import (
     add_feature_argument,
     add_files_argument,
@@ -17,7 +17,7 @@ from finale.cli.common import (
     skipped_note,
 )
 from finale.cli.error_handler import EXIT_BAD_INPUT, EXIT_OK
-from finale.core.validate import render_errors, validate_document
+from finale.core.validation.document import render_errors, validate_document
 from finale.errors import InputError
 
 NAME = "validate"

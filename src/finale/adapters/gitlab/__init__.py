@@ -1,0 +1,1 @@
+"""GitLab over the wire: the commit-status client, its delivery policy and the Task built from it."""

@@ -1,0 +1,1 @@
+"""`finale serve`: HTTP receiver, SQLite outbox and the sender that drains it."""

@@ -1,0 +1,1 @@
+"""`finale check`: the proof that every way a run can end posts one right GitLab status."""

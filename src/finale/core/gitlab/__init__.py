@@ -1,0 +1,1 @@
+"""GitLab as finale sees it, pure: outcome -> commit state, CloudEvents and PipelineRuns read, reporter tasks."""

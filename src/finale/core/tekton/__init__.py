@@ -1,0 +1,1 @@
+"""Tekton's runtime semantics, pure: model, parsing, variables, when, DAG, facts, skips, status."""

@@ -1,0 +1,255 @@
+"""Per-pass facts of a PipelineRun: task predicates, stopping, skip reasons, task statuses.
+
+Like Tekton's controller, everything here is recomputed from the TaskRuns on every pass, so a
+skip reason reported at the end is the one the final state gives (spec §0.5, §3.7).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from finale.core.tekton.dag import edge_sources
+from finale.core.tekton.model import PipelineSpec, PipelineTask, SpecStatus, Timeouts
+from finale.core.tekton.parse import pipeline_task
+from finale.core.tekton.state import TaskRunState
+from finale.core.tekton.taskrun import count_combinations
+from finale.core.tekton.variables import Replacements, apply_deep, result_refs, value_replacements
+
+# Where ApplyPipelineTaskContexts substitutes the matrix context variables.
+_MATRIX_CONTEXT_FIELDS = frozenset({"params", "matrix", "displayName"})
+
+
+class SkipReason(StrEnum):
+    """Tekton's exact skip reasons (spec §3.6)."""
+
+    WHEN = "When Expressions evaluated to false"
+    PARENT_SKIPPED = "Parent Tasks were skipped"
+    STOPPING = "PipelineRun was stopping"
+    GRACEFULLY_CANCELLED = "PipelineRun was gracefully cancelled"
+    GRACEFULLY_STOPPED = "PipelineRun was gracefully stopped"
+    MISSING_RESULTS = "Results were missing"
+    PIPELINE_TIMEOUT = "PipelineRun timeout has been reached"
+    TASKS_TIMEOUT = "PipelineRun Tasks timeout has been reached"
+    FINALLY_TIMEOUT = "PipelineRun Finally timeout has been reached"
+    EMPTY_MATRIX = "Matrix Parameters have an empty array"
+
+
+TIMEOUT_SKIPS = {SkipReason.PIPELINE_TIMEOUT, SkipReason.TASKS_TIMEOUT}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Resolved:
+    """A PipelineTask with finished producers' results (and, in finally, statuses) substituted."""
+
+    task: PipelineTask
+    missing: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def has_guard_refs(self) -> bool:
+        """Tekton's `hasResultReferences`: a result reference in params or when, resolvable or not."""
+        return bool(result_refs({"params": self.task.raw.get("params"), "when": self.task.raw.get("when")}))
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunFacts:
+    spec: PipelineSpec
+    parents: Mapping[str, tuple[str, ...]]
+    taskruns: Mapping[str, tuple[TaskRunState, ...]]
+    validation_failed: dict[str, str] = field(default_factory=dict)  # this pass's, see skips.py
+    spec_status: SpecStatus = SpecStatus.NONE
+    timeouts: Timeouts = field(default_factory=Timeouts)
+    start: float = 0.0
+    finally_start: float | None = None
+    now: float = 0.0
+    skips: dict[str, SkipReason] = field(default_factory=dict)
+    # Built once per pass: the facts of a pass never change once made.
+    _results: list[Replacements] = field(default_factory=list)
+    _stopping: list[bool] = field(default_factory=list)
+    _outcomes: dict[str, str] = field(default_factory=dict)
+
+    # --- task predicates (spec §2.5) -------------------------------------------------------
+
+    def runs_of(self, name: str) -> tuple[TaskRunState, ...]:
+        return self.taskruns.get(name, ())
+
+    def is_scheduled(self, name: str) -> bool:
+        return bool(self.runs_of(name))
+
+    def _outcome(self, name: str) -> str:
+        """"succeeded", "failed" (all finished, one False), or "" (none, or still running).
+
+        Asked for every task on every pass, so each pass works it out once per task.
+        """
+        outcome = self._outcomes.get(name)
+        if outcome is None:
+            runs = self.runs_of(name)
+            if runs and all(r.succeeded for r in runs):
+                outcome = "succeeded"
+            elif runs and all(r.finished for r in runs) and any(r.failed for r in runs):
+                outcome = "failed"
+            else:
+                outcome = ""
+            self._outcomes[name] = outcome
+        return outcome
+
+    def is_successful(self, name: str) -> bool:
+        return self._outcome(name) == "succeeded"
+
+    def is_failure(self, name: str) -> bool:
+        return self._outcome(name) == "failed"
+
+    def is_cancelled(self, name: str) -> bool:
+        return self.is_failure(name) and any(r.cancelled for r in self.runs_of(name))
+
+    def is_cancelled_for_timeout(self, name: str) -> bool:
+        return self.is_failure(name) and any(r.cancelled_for_timeout for r in self.runs_of(name))
+
+    def is_running(self, name: str) -> bool:
+        return self.is_scheduled(name) and not self.is_successful(name) and not self.is_failure(name)
+
+    def is_done(self, name: str) -> bool:
+        return bool(self._outcome(name)) or name in self.skips or name in self.validation_failed
+
+    def add_validation_failures(self, failures: Mapping[str, str]) -> None:
+        """Record this pass's failed candidates; they make the run stopping from now on."""
+        self.validation_failed.update(failures)
+        self._stopping.clear()
+
+    # --- run-level predicates --------------------------------------------------------------
+
+    def is_stopping(self) -> bool:
+        if not self._stopping:
+            self._stopping.append(
+                any(
+                    not t.continues_on_error and (self.is_failure(t.name) or t.name in self.validation_failed)
+                    for t in self.spec.tasks
+                )
+            )
+        return self._stopping[0]
+
+    def pipeline_timed_out(self) -> bool:
+        limit = self.timeouts.pipeline
+        return limit is not None and self.now - self.start > limit
+
+    def tasks_timed_out(self) -> bool:
+        limit = self.timeouts.tasks
+        return limit is not None and self.now - self.start > limit
+
+    def finally_timed_out(self) -> bool:
+        limit = self.timeouts.finally_
+        if limit is None or self.finally_start is None:
+            return False
+        return self.now - self.finally_start > limit
+
+    def dag_done(self) -> bool:
+        return all(self.is_done(t.name) for t in self.spec.tasks)
+
+    def parents_done(self, task: PipelineTask) -> bool:
+        return all(self.is_done(p) for p in self.parents.get(task.name, ()))
+
+    # --- results and statuses ----------------------------------------------------------------
+
+    def results_of(self, name: str) -> dict[str, object] | None:
+        """Results of a finished task (successful or not), or None if it has not finished."""
+        runs = self.runs_of(name)
+        if not runs or not all(r.finished for r in runs):
+            return None
+        if len(runs) == 1 and runs[0].matrix_index is None:
+            return dict(runs[0].results)
+        merged: dict[str, object] = {}
+        # Matrix: string results aggregate into arrays, in TaskRun *name* order, so `-10`
+        # comes before `-2` (createResultsCacheMatrixedTaskRuns sorts by name).
+        for run in sorted(runs, key=lambda r: r.name):
+            for key, value in run.results.items():
+                bucket = merged.setdefault(key, [])
+                if isinstance(bucket, list) and isinstance(value, str):
+                    bucket.append(value)
+        return merged
+
+    def task_status(self, name: str) -> str:
+        """`$(tasks.<t>.status)` (spec §5.1)."""
+        if self.is_successful(name):
+            return "Succeeded"
+        if any(r.failed for r in self.runs_of(name)):
+            return "Failed"
+        return "None"
+
+    def task_reason(self, name: str) -> str:
+        """`$(tasks.<t>.reason)`: first not-successful TaskRun's reason, else the first's."""
+        runs = self.runs_of(name)
+        for run in runs:
+            if not run.succeeded:
+                return run.reason
+        return runs[0].reason if runs else ""
+
+    def aggregate_status(self) -> str:
+        """`$(tasks.status)` (spec §5.2)."""
+        if not self.dag_done():
+            return "None"
+        result = "Succeeded"
+        for t in self.spec.tasks:
+            if any(r.failed for r in self.runs_of(t.name)):
+                return "Failed"
+            if t.name in self.skips:
+                result = "Completed"
+        return result
+
+    def status_replacements(self) -> Replacements:
+        rep = Replacements(strings={"tasks.status": self.aggregate_status()})
+        for t in self.spec.tasks:
+            rep.strings[f"tasks.{t.name}.status"] = self.task_status(t.name)
+            rep.strings[f"tasks.{t.name}.reason"] = self.task_reason(t.name)
+        return rep
+
+    def result_replacements(self) -> Replacements:
+        if self._results:
+            return self._results[0]
+        rep = Replacements()
+        for t in self.spec.tasks:
+            results = self.results_of(t.name)
+            if results:
+                rep = rep.merge(value_replacements(f"tasks.{t.name}.results", results))  # type: ignore[arg-type]
+        self._results.append(rep)
+        return rep
+
+    def matrix_replacements(self) -> Replacements:
+        """`$(tasks.<t>.matrix.length)` and `$(tasks.<t>.matrix.<result>.length)`.
+
+        ApplyPipelineTaskContexts (resources/apply.go): the count comes from the spec, the result
+        lengths from whatever TaskRuns exist; neither creates an ordering edge.
+        """
+        rep = Replacements()
+        for t in self.spec.tasks:
+            if not t.matrix:
+                continue
+            rep.strings[f"tasks.{t.name}.matrix.length"] = str(count_combinations(t.matrix))
+            lengths: dict[str, int] = {}
+            for run in self.runs_of(t.name):
+                for key in run.results:
+                    lengths[key] = lengths.get(key, 0) + 1
+            for key, n in lengths.items():
+                rep.strings[f"tasks.{t.name}.matrix.{key}.length"] = str(n)
+        return rep
+
+    def resolve(self, task: PipelineTask) -> Resolved:
+        """Substitute finished results (and statuses, in finally) into a PipelineTask.
+
+        Status variables are not substituted inside an embedded taskSpec (spec §4.2).
+        """
+        missing = []
+        for producer, result in result_refs(edge_sources(task)):
+            results = self.results_of(producer)
+            if results is None or result not in results:
+                missing.append((producer, result))
+        # All or nothing: ResolveResultRefs returns no value at all when one reference fails,
+        # so guards then see the literal `$(tasks...)` text (pipelinerunresolution.go,
+        # ResolvePipelineTask).
+        raw = dict(task.raw if missing else apply_deep(task.raw, self.result_replacements()))
+        matrix_rep = self.matrix_replacements()
+        raw = {k: apply_deep(v, matrix_rep) if k in _MATRIX_CONTEXT_FIELDS else v for k, v in raw.items()}
+        if task.is_finally:
+            statuses = self.status_replacements()
+            raw = {k: v if k == "taskSpec" else apply_deep(v, statuses) for k, v in raw.items()}
+        return Resolved(task=pipeline_task(raw, is_finally=task.is_finally), missing=tuple(missing))

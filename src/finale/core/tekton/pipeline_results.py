@@ -1,0 +1,88 @@
+"""Pipeline results, computed once the run is finished (spec §9).
+
+Follows `ApplyTaskResultsToPipelineResults` (pipelinerun/resources/apply.go): each `$(...)` in a
+result's value is looked up on its own; a reference to a task that did not succeed drops the
+result quietly, any other unresolvable reference makes it invalid.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from finale.core.tekton.facts import RunFacts
+from finale.core.tekton.model import ParamValue, PipelineSpec
+from finale.core.tekton.variables import Replacements, apply_value, references, value_replacements
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineResults:
+    results: list[dict[str, Any]] = field(default_factory=list)
+    failure: str = ""
+
+
+_INDEXED = re.compile(r"^(.*)\[([^\]]*)\]$")
+
+
+def _lookup(facts: RunFacts, variable: str) -> str:
+    """One `$(...)` expression: ok, skip (its task did not succeed) or invalid."""
+    parts = variable.split(".")
+    if len(parts) < 4 or parts[0] not in ("tasks", "finally") or parts[2] != "results":
+        return "invalid"
+    if len(parts) > 5:
+        return "invalid"
+    task, raw_name = parts[1], parts[3]
+    indexed = _INDEXED.match(raw_name)
+    name, index = (indexed.group(1), indexed.group(2)) if indexed else (raw_name, "")
+    value = (facts.results_of(task) or {}).get(name)
+    if value is None:
+        # A missing result of a task that did not succeed (failed, skipped) is no error.
+        return "skip" if not facts.is_successful(task) else "invalid"
+    if len(parts) == 5:
+        return "ok" if isinstance(value, dict) and parts[4] in value else "invalid"
+    if isinstance(value, list) and index not in ("", "*"):
+        return "ok" if index.isdigit() and int(index) < len(value) else "invalid"
+    return "ok"
+
+
+def _replacements(spec: PipelineSpec, facts: RunFacts) -> Replacements:
+    rep = facts.result_replacements()
+    for task in spec.finally_:
+        results = facts.results_of(task.name)
+        if results:
+            rep = rep.merge(value_replacements(f"finally.{task.name}.results", results))  # type: ignore[arg-type]
+    return rep
+
+
+def pipeline_results(spec: PipelineSpec, facts: RunFacts, run_name: str) -> PipelineResults:
+    rep = _replacements(spec, facts)
+    out: list[dict[str, Any]] = []
+    bad: list[str] = []
+    known: set[str] = set()  # Tekton memoises the expressions it resolved
+    for result in spec.results:
+        name = str(result.get("name", ""))
+        value: ParamValue = result.get("value")  # type: ignore[assignment]
+        variables = references(value)
+        if not variables:
+            continue  # a result without any reference is not emitted at all
+        valid = True
+        for variable in variables:
+            if variable in known:
+                continue
+            verdict = _lookup(facts, variable)
+            if verdict == "ok":
+                known.add(variable)
+                continue
+            valid = False
+            if verdict == "invalid":
+                bad.append(name)
+        if valid:
+            out.append({"name": name, "value": apply_value(value, rep)})
+    failure = ""
+    if bad:
+        failure = (
+            f"Failed to get PipelineResult from TaskRun Results for PipelineRun {run_name}: "
+            f"invalid pipelineresults [{' '.join(bad)}], the referenced results don't exist"
+        )
+    return PipelineResults(out, failure)

@@ -1,0 +1,46 @@
+"""What a finished (or stopped) PipelineRun leaves behind: the input to every output format."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from finale.core.tekton.facts import RunFacts, SkipReason
+from finale.core.tekton.model import PipelineRun, PipelineSpec, SpecStatus
+from finale.core.tekton.pipeline_results import pipeline_results
+from finale.core.tekton.state import TaskRunState
+from finale.core.tekton.status import Condition
+
+
+@dataclass(kw_only=True)
+class RunResult:
+    run: PipelineRun
+    spec: PipelineSpec | None
+    condition: Condition
+    start: float
+    end: float
+    finally_start: float | None = None
+    taskruns: dict[str, tuple[TaskRunState, ...]] = field(default_factory=dict)
+    skipped: dict[str, SkipReason] = field(default_factory=dict)
+    skipped_when: dict[str, tuple[Mapping[str, Any], ...]] = field(default_factory=dict)
+    results: list[dict[str, Any]] = field(default_factory=list)
+    spec_status: SpecStatus = SpecStatus.NONE
+
+
+def add_run_details(result: RunResult, spec: PipelineSpec, facts: RunFacts, *, with_results: bool) -> None:
+    """Fill in the skips, the when expressions that skipped, and (once done) the pipeline results."""
+    result.skipped = dict(facts.skips)
+    for name in facts.skips:
+        task = spec.task(name)
+        if task is None or not task.when:
+            continue
+        if task.is_finally and facts.skips[name] != SkipReason.WHEN:
+            continue
+        result.skipped_when[name] = tuple(w.to_dict() for w in facts.resolve(task).task.when)
+    if result.condition.done and with_results:
+        outcome = pipeline_results(spec, facts, result.run.name)
+        result.results = outcome.results
+        # reconcile marks the run failed on any result error, whatever it ended as.
+        if outcome.failure:
+            result.condition = Condition("False", "CouldntGetPipelineResult", outcome.failure)

@@ -1,0 +1,177 @@
+"""Skip decisions: one predicate per reason, one ordered chain (tektoncd/pipeline `skip`).
+
+The DAG order is the one in Tekton's `skip`: stopping, graceful cancel, graceful stop, when
+false, parent skipped, results missing, pipeline timeout, tasks timeout, empty matrix array.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from finale.core.tekton import when as when_rules
+from finale.core.tekton.facts import Resolved, RunFacts, SkipReason
+from finale.core.tekton.model import PipelineTask, SpecStatus
+
+
+def topological(facts: RunFacts) -> Iterator[PipelineTask]:
+    """DAG tasks, parents first, declaration order among equals."""
+    done: set[str] = set()
+    pending = list(facts.spec.tasks)
+    while pending:
+        progressed = False
+        for task in list(pending):
+            if all(p in done for p in facts.parents.get(task.name, ())):
+                done.add(task.name)
+                pending.remove(task)
+                progressed = True
+                yield task
+        if not progressed:  # a cycle: admission refuses it; never loop forever
+            yield from pending
+            return
+
+
+def _parent_skipped(facts: RunFacts, task: PipelineTask) -> bool:
+    for parent in facts.parents.get(task.name, ()):
+        reason = facts.skips.get(parent)
+        if reason is not None and reason != SkipReason.WHEN:
+            return True
+    return False
+
+
+def _results_missing(facts: RunFacts, task: PipelineTask, resolved: Resolved) -> bool:
+    # skipBecauseResultReferencesAreMissing: only tasks with a result reference in params or
+    # when qualify; the first unresolvable reference names the producer that decides.
+    if not resolved.has_guard_refs or not resolved.missing:
+        return False
+    if task.is_finally or task.continues_on_error:
+        return True
+    producer = resolved.missing[0][0]
+    return facts.skips.get(producer) == SkipReason.WHEN
+
+
+def _empty_matrix(task: PipelineTask) -> bool:
+    matrix = task.matrix or {}
+    return any(
+        isinstance(p, dict) and isinstance(p.get("value"), list) and not p["value"] for p in matrix.get("params") or ()
+    )
+
+
+def dag_skip(facts: RunFacts, task: PipelineTask) -> SkipReason | None:
+    if facts.is_scheduled(task.name) or task.name in facts.validation_failed:
+        return None
+    if facts.is_stopping():
+        return SkipReason.STOPPING
+    if facts.spec_status == SpecStatus.CANCELLED_RUN_FINALLY:
+        return SkipReason.GRACEFULLY_CANCELLED
+    if facts.spec_status == SpecStatus.STOPPED_RUN_FINALLY:
+        return SkipReason.GRACEFULLY_STOPPED
+    # Guards come before the parent check (pipelinerunresolution.go `skip`), so a guarded task
+    # under a skipped parent reports its own when skip and does not cascade to its children.
+    parents_done = facts.parents_done(task)
+    resolved = facts.resolve(task) if parents_done else None
+    if resolved is not None and not when_rules.all_allow(resolved.task.when):
+        return SkipReason.WHEN
+    if _parent_skipped(facts, task):
+        return SkipReason.PARENT_SKIPPED
+    if resolved is None:
+        # The remaining checks wait for the parents, except the empty matrix one.
+        return SkipReason.EMPTY_MATRIX if _empty_matrix(task) else None
+    if _results_missing(facts, task, resolved):
+        return SkipReason.MISSING_RESULTS
+    if facts.pipeline_timed_out():
+        return SkipReason.PIPELINE_TIMEOUT
+    if facts.tasks_timed_out():
+        return SkipReason.TASKS_TIMEOUT
+    if _empty_matrix(resolved.task):
+        return SkipReason.EMPTY_MATRIX
+    return None
+
+
+def finally_skip(facts: RunFacts, task: PipelineTask) -> SkipReason | None:
+    if facts.is_scheduled(task.name):
+        return None
+    resolved = facts.resolve(task)
+    if _results_missing(facts, task, resolved):
+        return SkipReason.MISSING_RESULTS
+    if not when_rules.all_allow(resolved.task.when):
+        return SkipReason.WHEN
+    if facts.pipeline_timed_out():
+        return SkipReason.PIPELINE_TIMEOUT
+    if facts.finally_timed_out():
+        return SkipReason.FINALLY_TIMEOUT
+    if _empty_matrix(resolved.task):
+        return SkipReason.EMPTY_MATRIX
+    return None
+
+
+def _dag_skips(facts: RunFacts) -> None:
+    facts.skips.clear()
+    for task in topological(facts):
+        reason = dag_skip(facts, task)
+        if reason is not None:
+            facts.skips[task.name] = reason
+
+
+def _is_queue_open(facts: RunFacts) -> bool:
+    """DAGExecutionQueue: nothing new starts once the run is cancelled, stopping or stopped."""
+    return facts.spec_status == SpecStatus.NONE and not facts.is_stopping()
+
+
+def validation_error(facts: RunFacts, consumer: str, producer: str, result: str) -> str:
+    """Tekton's message for a candidate whose result reference cannot be resolved."""
+    if facts.is_successful(producer):
+        return (
+            f'task "{producer}" completed successfully but did not emit the result "{result}", '
+            f'which is referenced by task "{consumer}"'
+        )
+    return f"Invalid task result reference: Could not find result with name {result} for pipeline task {producer}"
+
+
+def _validation_failures(facts: RunFacts) -> dict[str, str]:
+    """Candidates of this pass whose result references cannot be resolved.
+
+    Tekton keeps no record of these (`PipelineRunFacts.ValidationFailedTask` is rebuilt on every
+    reconcile): a task fails validation again on each pass while it is still a candidate, and
+    once something else stops the run it is skipped as any unstarted task would be.
+    """
+    if not _is_queue_open(facts):
+        return {}
+    found: dict[str, str] = {}
+    for task in facts.spec.tasks:
+        name = task.name
+        if facts.is_scheduled(name) or name in facts.skips or not facts.parents_done(task):
+            continue
+        missing = facts.resolve(task).missing
+        if missing:
+            found[name] = validation_error(facts, name, *missing[0])
+    return found
+
+
+def ready_dag_tasks(facts: RunFacts) -> tuple[PipelineTask, ...]:
+    """The DAG tasks to start in this pass; none while any candidate fails validation.
+
+    runNextSchedulableTask empties its whole queue on the first failed candidate.
+    """
+    if not _is_queue_open(facts) or facts.validation_failed:
+        return ()
+    return tuple(
+        t
+        for t in facts.spec.tasks
+        if not facts.is_scheduled(t.name) and t.name not in facts.skips and facts.parents_done(t)
+    )
+
+
+def compute_skips(facts: RunFacts) -> RunFacts:
+    """Fill `facts.skips` (and this pass's validation failures): DAG tasks, then finally."""
+    _dag_skips(facts)
+    failures = _validation_failures(facts)
+    if failures:
+        # The failures make the run stopping, and skips are recomputed (ResetSkippedCache).
+        facts.add_validation_failures(failures)
+        _dag_skips(facts)
+    if facts.dag_done():
+        for task in facts.spec.finally_:
+            reason = finally_skip(facts, task)
+            if reason is not None:
+                facts.skips[task.name] = reason
+    return facts

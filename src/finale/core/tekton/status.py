@@ -1,0 +1,141 @@
+"""The PipelineRun `Succeeded` condition from the facts of a pass (spec §6)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from finale.core.tekton.durations import format_duration
+from finale.core.tekton.facts import TIMEOUT_SKIPS, RunFacts, SkipReason
+from finale.core.tekton.model import SpecStatus
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    status: str  # "Unknown" | "True" | "False"
+    reason: str
+    message: str
+
+    @property
+    def done(self) -> bool:
+        return self.status != "Unknown"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Counts:
+    succeeded: int = 0
+    failed: int = 0
+    cancelled: int = 0
+    ignored: int = 0
+    validation_failed: int = 0
+    skipped: int = 0
+    skipped_timeout: int = 0
+    incomplete: int = 0
+
+    @property
+    def completed(self) -> int:
+        return self.succeeded + self.failed + self.cancelled + self.ignored
+
+
+def count(facts: RunFacts) -> Counts:
+    """Every PipelineTask in exactly one bucket, rows tested in Tekton's order (spec §6.2)."""
+    c = {k: 0 for k in Counts.__dataclass_fields__}
+    for task in facts.spec.all_tasks():
+        name = task.name
+        skip = facts.skips.get(name)
+        if facts.is_successful(name):
+            c["succeeded"] += 1
+        elif facts.is_cancelled_for_timeout(name):
+            c["failed"] += 1
+        elif facts.is_cancelled(name):
+            c["cancelled"] += 1
+        elif facts.is_failure(name) and task.continues_on_error:
+            c["ignored"] += 1
+        elif facts.is_failure(name):
+            c["failed"] += 1
+        elif name in facts.validation_failed:
+            c["validation_failed"] += 1
+        elif skip is not None and (skip in TIMEOUT_SKIPS or skip == SkipReason.FINALLY_TIMEOUT):
+            c["skipped"] += 1
+            c["skipped_timeout"] += 1
+        elif skip is not None:
+            c["skipped"] += 1
+        else:
+            c["incomplete"] += 1
+    return Counts(**c)
+
+
+def _validation_detail(facts: RunFacts) -> str:
+    errors = "; ".join(facts.validation_failed[k] for k in sorted(facts.validation_failed))
+    if len(errors) > 1024:
+        errors = errors[:1024] + "..."
+    return f" ({errors})" if errors else ""
+
+
+def _finished_message(c: Counts, facts: RunFacts) -> str:
+    failed = c.failed + c.ignored
+    failed_text = f"{failed} (Ignored: {c.ignored})" if c.ignored else str(failed)
+    text = f"Tasks Completed: {c.completed} (Failed: {failed_text}, Cancelled {c.cancelled}), Skipped: {c.skipped}"
+    if c.validation_failed:
+        text += f", Failed Validation: {c.validation_failed}" + _validation_detail(facts)
+    return text
+
+
+def _finally_done(facts: RunFacts) -> bool:
+    """checkFinalTasksDone: every finally task has finished TaskRuns.
+
+    A skipped finally task does not count: Tekton's isDone asks `Skip`, which never skips a
+    finally task (that is `IsFinallySkipped`), so guarded-off reporters keep this false.
+    """
+    return all(facts.is_successful(t.name) or facts.is_failure(t.name) for t in facts.spec.finally_)
+
+
+def condition(facts: RunFacts, run_name: str) -> Condition:
+    """GetPipelineConditionStatus: timeouts first, then running or finished (spec §6.3, §6.4)."""
+    t = facts.timeouts
+    if facts.pipeline_timed_out() and t.pipeline is not None:
+        return Condition(
+            "False",
+            "PipelineRunTimeout",
+            f'PipelineRun "{run_name}" failed to finish within "{format_duration(t.pipeline)}"',
+        )
+    if facts.tasks_timed_out() and t.tasks is not None and _finally_done(facts):
+        return Condition(
+            "False",
+            "PipelineRunTimeout",
+            f'PipelineRun "{run_name}" failed due to tasks failed to finish within "{format_duration(t.tasks)}"',
+        )
+    c = count(facts)
+    if c.incomplete:
+        return _running(facts, c)
+    message = _finished_message(c, facts)
+    if c.validation_failed:
+        return Condition("False", "PipelineValidationFailed", message)
+    if c.failed or c.skipped_timeout:
+        return Condition("False", "Failed", message)
+    if facts.spec_status in (SpecStatus.CANCELLED_RUN_FINALLY, SpecStatus.STOPPED_RUN_FINALLY):
+        return Condition("False", "Cancelled", f'PipelineRun "{run_name}" was cancelled')
+    if c.cancelled:
+        return Condition("False", "Cancelled", message)
+    return Condition("True", "Completed" if c.skipped else "Succeeded", message)
+
+
+def _running(facts: RunFacts, c: Counts) -> Condition:
+    message = (
+        f"Tasks Completed: {c.completed} (Failed: {c.failed}, Cancelled {c.cancelled}), "
+        f"Incomplete: {c.incomplete}, Skipped: {c.skipped}"
+    )
+    if facts.tasks_timed_out() and facts.spec.finally_ and not _finally_done(facts):
+        reason = "PipelineRunTimeoutRunningFinally"
+    elif facts.spec_status == SpecStatus.CANCELLED_RUN_FINALLY:
+        reason = "CancelledRunningFinally"
+    elif facts.spec_status == SpecStatus.STOPPED_RUN_FINALLY:
+        reason = "StoppedRunningFinally"
+    elif c.cancelled or (c.failed and _finally_done(facts)):
+        reason = "PipelineRunStopping"
+    else:
+        reason = "Running"
+    return Condition("Unknown", reason, message)
+
+
+def cancelled(run_name: str) -> Condition:
+    return Condition("False", "Cancelled", f'PipelineRun "{run_name}" was cancelled')

@@ -1,0 +1,169 @@
+"""`$(...)` substitution: replacement maps per stage, applied in one pass (spec §7.1).
+
+A stage is a `Replacements`: string keys, whole-array keys and whole-object keys. Unknown
+references stay as literal text, as in Tekton.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from finale.core.tekton.model import ParamValue
+
+_REF = re.compile(r"\$\(([^()]*)\)")
+# Only the dot form creates DAG edges (spec §2.2).
+RESULT_REF_DOT = re.compile(r"\$\(tasks\.([^.\[\]()\s]+)\.results\.([^.\[\]()\s]+)((?:\[[^\]]*\])?(?:\.[^)]*)?)\)")
+RESULT_REF_ANY = re.compile(
+    r"""\$\(tasks\.([^.\[\]()\s]+)\.results(?:\.([^.\[\]()\s]+)|\[["']([^"']+)["']\])([^)]*)\)"""
+)
+
+
+@dataclass(slots=True)
+class Replacements:
+    strings: dict[str, str] = field(default_factory=dict)
+    arrays: dict[str, list[str]] = field(default_factory=dict)
+    objects: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def merge(self, other: Replacements) -> Replacements:
+        return Replacements(
+            {**self.strings, **other.strings},
+            {**self.arrays, **other.arrays},
+            {**self.objects, **other.objects},
+        )
+
+    def __bool__(self) -> bool:
+        return bool(self.strings or self.arrays or self.objects)
+
+
+def _spellings(prefix: str, name: str) -> list[str]:
+    return [f"{prefix}.{name}", f'{prefix}["{name}"]', f"{prefix}['{name}']"]
+
+
+def value_replacements(prefix: str, values: Mapping[str, ParamValue], *, legacy_array: bool = True) -> Replacements:
+    """Keys for `params` or `tasks.t.results`: `p.n`, `p["n"]`, `p['n']`, `[i]`, `[*]`, `.key`."""
+    rep = Replacements()
+    for name, value in values.items():
+        for key in _spellings(prefix, name):
+            if isinstance(value, list):
+                rep.arrays[f"{key}[*]"] = value
+                if legacy_array:
+                    rep.arrays[key] = value
+                for i, item in enumerate(value):
+                    rep.strings[f"{key}[{i}]"] = item
+            elif isinstance(value, dict):
+                rep.objects[f"{key}[*]"] = value
+                for k, item in value.items():
+                    rep.strings[f"{key}.{k}"] = item
+            else:
+                rep.strings[key] = value
+    return rep
+
+
+def apply_text(text: str, rep: Replacements) -> str:
+    """Replace every `$(key)` whose key is a string replacement; one pass, no re-expansion."""
+    if "$(" not in text:
+        return text
+
+    def sub(match: re.Match[str]) -> str:
+        return rep.strings.get(match.group(1), match.group(0))
+
+    return _REF.sub(sub, text)
+
+
+def _whole_ref(text: str) -> str | None:
+    match = _REF.fullmatch(text.strip()) if text.startswith("$(") else None
+    return match.group(1) if match else None
+
+
+def apply_value(value: ParamValue, rep: Replacements) -> ParamValue:
+    """A param value: an exact whole-array/object reference changes its type (spec §7.1)."""
+    if isinstance(value, str):
+        key = _whole_ref(value)
+        if key is not None and key in rep.arrays:
+            return list(rep.arrays[key])
+        if key is not None and key in rep.objects:
+            return dict(rep.objects[key])
+        return apply_text(value, rep)
+    if isinstance(value, list):
+        return apply_list(value, rep)
+    return {k: apply_text(v, rep) for k, v in value.items()}
+
+
+def apply_list(items: Iterable[str], rep: Replacements) -> list[str]:
+    """An element that is exactly a whole-array reference expands to all its elements."""
+    out: list[str] = []
+    for item in items:
+        key = _whole_ref(item) if isinstance(item, str) else None
+        if key is not None and key in rep.arrays:
+            out.extend(rep.arrays[key])
+        else:
+            out.append(apply_text(item, rep) if isinstance(item, str) else item)
+    return out
+
+
+def apply_deep(obj: Any, rep: Replacements) -> Any:
+    """Substitute in every string of a document; string lists expand whole-array references."""
+    if not rep:
+        return obj
+    if isinstance(obj, str):
+        return apply_text(obj, rep)
+    if isinstance(obj, list):
+        if all(isinstance(x, str) for x in obj):
+            return apply_list(obj, rep)
+        return [apply_deep(x, rep) for x in obj]
+    if isinstance(obj, Mapping):
+        if "name" in obj and "value" in obj and isinstance(obj["value"], str | list | dict):
+            # A param entry: an exact whole-array/object reference changes the value's type.
+            return {k: apply_value(v, rep) if k == "value" else apply_deep(v, rep) for k, v in obj.items()}
+        return {k: apply_deep(v, rep) for k, v in obj.items()}
+    return obj
+
+
+def references(obj: Any) -> list[str]:
+    """Every `$(...)` expression text inside a document, in order."""
+    found: list[str] = []
+    if isinstance(obj, str):
+        found.extend(m.group(1) for m in _REF.finditer(obj))
+    elif isinstance(obj, list):
+        for x in obj:
+            found.extend(references(x))
+    elif isinstance(obj, Mapping):
+        for v in obj.values():
+            found.extend(references(v))
+    return found
+
+
+def strings_in(obj: Any) -> Iterable[str]:
+    if isinstance(obj, str):
+        yield obj
+    elif isinstance(obj, list):
+        for x in obj:
+            yield from strings_in(x)
+    elif isinstance(obj, Mapping):
+        for v in obj.values():
+            yield from strings_in(v)
+
+
+def result_refs(obj: Any, *, dot_only: bool = False) -> list[tuple[str, str]]:
+    """(task, result) pairs referenced as `$(tasks.t.results.r...)` in a document."""
+    pattern = RESULT_REF_DOT if dot_only else RESULT_REF_ANY
+    pairs: list[tuple[str, str]] = []
+    for text in strings_in(obj):
+        for m in pattern.finditer(text):
+            pair = (m.group(1), m.group(2) or (m.group(3) if not dot_only else ""))
+            if pair not in pairs:
+                pairs.append(pair)
+    return pairs
+
+
+def has_unresolved_result_ref(obj: Any) -> bool:
+    return any(RESULT_REF_ANY.search(text) for text in strings_in(obj))
+
+
+def json_text(value: ParamValue) -> str:
+    """How Tekton renders a whole array/object where a string is needed (e.g. a when input)."""
+    return json.dumps(value, separators=(",", ":"))

@@ -1,0 +1,1 @@
+"""Admission validation: Tekton's webhook rules, one module per object, every problem at once."""

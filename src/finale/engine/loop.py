@@ -1,0 +1,254 @@
+"""The loop: facts -> actions -> executor -> facts, until the PipelineRun condition is final.
+
+Every pass rebuilds the facts from the TaskRuns, as Tekton's level-triggered controller does;
+all I/O goes through the executor, the clock and the progress protocols.
+"""
+
+from __future__ import annotations
+
+import queue
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from finale.core.tekton import skips, status
+from finale.core.tekton.facts import RunFacts
+from finale.core.tekton.model import PipelineRun, PipelineSpec, SpecStatus
+from finale.core.tekton.resolve import RunFailure
+from finale.core.tekton.run_checks import prepare_run
+from finale.core.tekton.run_result import RunResult, add_run_details
+from finale.core.tekton.state import CANCELLED_BY_TIMEOUT, CANCELLED_BY_USER, TaskRunState
+from finale.core.tekton.when import CelEvaluationError
+from finale.engine.protocols import Clock, Progress, StepExecutor
+from finale.engine.taskruns import InvalidParamValue, TaskRuns
+
+
+@dataclass(kw_only=True)
+class Control:
+    """Requests from outside the loop (Ctrl-C, --cancel-after): a new `spec.status`."""
+
+    events: queue.Queue[tuple[str, Any]] = field(default_factory=queue.Queue)
+
+    def set_status(self, value: SpecStatus) -> None:
+        self.events.put(("status", value))
+
+
+class _NullProgress:
+    def taskrun_started(self, taskrun: TaskRunState) -> None:
+        pass
+
+    def taskrun_finished(self, taskrun: TaskRunState) -> None:
+        pass
+
+    def task_skipped(self, name: str, reason: str) -> None:
+        pass
+
+
+class Engine:
+    def __init__(
+        self,
+        run: PipelineRun,
+        raw_spec: Mapping[str, Any],
+        task_specs: Mapping[str, Mapping[str, Any]],
+        run_workspaces: Mapping[str, str],
+        executor: StepExecutor,
+        clock: Clock,
+        control: Control | None = None,
+        progress: Progress | None = None,
+        cancel_at: tuple[float, SpecStatus] | None = None,
+    ) -> None:
+        self.run = run
+        self.raw_spec = raw_spec
+        self.task_specs = task_specs  # by PipelineTask name: the Task spec it runs
+        self.run_workspaces = run_workspaces
+        self.clock = clock
+        self.control = control or Control()
+        self.progress: Progress = progress or _NullProgress()
+        self.cancel_at = cancel_at
+        self.spec_status = run.status
+        self.taskruns = TaskRuns(
+            run=run,
+            task_specs=task_specs,
+            run_workspaces=run_workspaces,
+            executor=executor,
+            clock=clock,
+            progress=self.progress,
+            done=lambda outcome: self.control.events.put(("done", outcome)),
+        )
+        self.finally_start: float | None = None
+        self.reported_skips: set[str] = set()
+        self.start = 0.0
+
+    # --- entry -----------------------------------------------------------------------------
+
+    def execute(self) -> RunResult:
+        self.start = self.clock.now()
+        if self.spec_status == SpecStatus.CANCELLED:
+            return self._result(None, status.cancelled(self.run.name), None)
+        if self.spec_status == SpecStatus.PENDING:
+            cond = status.Condition("Unknown", "PipelineRunPending", f'PipelineRun "{self.run.name}" is pending')
+            return self._result(None, cond, None)
+        prepared = prepare_run(self.run, self.raw_spec, self.task_specs, set(self.run_workspaces))
+        if isinstance(prepared, RunFailure):
+            return self._result(None, status.Condition("False", prepared.reason, prepared.message), None)
+        spec, parents = prepared
+        return self._loop(spec, parents)
+
+    # --- the loop --------------------------------------------------------------------------
+
+    def _facts(self, spec: PipelineSpec, parents: Mapping[str, tuple[str, ...]]) -> RunFacts:
+        facts = RunFacts(
+            spec=spec,
+            parents=parents,
+            taskruns=self.taskruns.snapshot(),
+            spec_status=self.spec_status,
+            timeouts=self.run.timeouts,
+            start=self.start,
+            finally_start=self.finally_start,
+            now=self.clock.now(),
+        )
+        return skips.compute_skips(facts)
+
+    def _loop(self, spec: PipelineSpec, parents: Mapping[str, tuple[str, ...]]) -> RunResult:
+        while True:
+            self._drain_events(block=False, spec=spec)
+            if self.spec_status == SpecStatus.CANCELLED:
+                # Tekton ends the run in the same pass, without recomputing skippedTasks.
+                facts = self._facts(spec, parents)
+                self.taskruns.cancel_running(spec.all_tasks(), CANCELLED_BY_USER)
+                return self._result(spec, status.cancelled(self.run.name), facts, with_results=False)
+            try:
+                facts = self._facts(spec, parents)
+                acted = self._act(spec, facts)
+            except CelEvaluationError as exc:
+                self.taskruns.cancel_running(spec.all_tasks(), CANCELLED_BY_USER)
+                cond = status.Condition(
+                    "False",
+                    "CELEvaluationFailed",
+                    f"[User error] Error evaluating CEL {self.run.name}: {exc}",
+                )
+                return self._result(spec, cond, None)
+            except InvalidParamValue as exc:
+                self.taskruns.cancel_running(spec.all_tasks(), CANCELLED_BY_USER)
+                return self._result(spec, status.Condition("False", "InvalidParamValue", str(exc)), None)
+            if acted:
+                continue
+            if facts.pipeline_timed_out():
+                # The run is marked timed out in the pass that cancels its TaskRuns, so skip
+                # reasons are those of the TaskRuns still running (spec §2.8).
+                self.taskruns.cancel_running(spec.all_tasks(), CANCELLED_BY_TIMEOUT)
+                return self._result(spec, status.condition(facts, self.run.name), facts)
+            cond = status.condition(facts, self.run.name)
+            self._report_skips(facts)
+            if cond.done:
+                return self._result(spec, cond, facts)
+            self._wait(facts, spec)
+
+    def _act(self, spec: PipelineSpec, facts: RunFacts) -> bool:
+        """One pass of decisions; True when anything changed, so the facts must be rebuilt."""
+        dag_running = [t for t in spec.tasks if facts.is_running(t.name)]
+        if self.spec_status == SpecStatus.CANCELLED_RUN_FINALLY and dag_running:
+            return self.taskruns.cancel_running(spec.all_tasks(), CANCELLED_BY_USER)
+        if self.finally_start is None and facts.tasks_timed_out() and dag_running:
+            return self.taskruns.cancel_running(spec.tasks, CANCELLED_BY_TIMEOUT)
+        finally_over = self.finally_start is not None and facts.finally_timed_out()
+        if finally_over and self.taskruns.cancel_running(spec.finally_, CANCELLED_BY_TIMEOUT):
+            return True
+        if facts.pipeline_timed_out():
+            return False
+        ready = skips.ready_dag_tasks(facts)
+        for task in ready:
+            self.taskruns.start(facts.resolve(task).task)
+        if ready:
+            return True
+        if facts.dag_done():
+            started = False
+            if self.finally_start is None:
+                self.finally_start = facts.now
+                started = True
+            for task in spec.finally_:
+                if not facts.is_scheduled(task.name) and task.name not in facts.skips:
+                    self.taskruns.start(facts.resolve(task).task)
+                    started = True
+            return started
+        return False
+
+    # --- events ----------------------------------------------------------------------------
+
+    def _next_deadline(self, facts: RunFacts) -> float | None:
+        t = self.run.timeouts
+        candidates = []
+        if t.pipeline is not None:
+            candidates.append(self.start + t.pipeline)
+        if t.tasks is not None and self.finally_start is None:
+            candidates.append(self.start + t.tasks)
+        if t.finally_ is not None and self.finally_start is not None:
+            candidates.append(self.finally_start + t.finally_)
+        if self.cancel_at is not None:
+            candidates.append(self.cancel_at[0])
+        return min(candidates) if candidates else None
+
+    def _wait(self, facts: RunFacts, spec: PipelineSpec) -> None:
+        deadline = self._next_deadline(facts)
+        if deadline is None and not self.taskruns.has_pending():
+            raise RuntimeError("the engine has nothing to wait for but the run is not finished")
+        timeout = None if deadline is None else max(0.0, deadline - self.clock.now()) + 0.001
+        try:
+            event = self.control.events.get(timeout=timeout)
+        except queue.Empty:
+            self._check_cancel_at()
+            return
+        self._handle(event, spec)
+        self._drain_events(block=False, spec=spec)
+
+    def _check_cancel_at(self) -> None:
+        if self.cancel_at is not None and self.clock.now() >= self.cancel_at[0]:
+            self.spec_status = self.cancel_at[1]
+            self.cancel_at = None
+
+    def _drain_events(self, *, block: bool, spec: PipelineSpec) -> None:
+        self._check_cancel_at()
+        while True:
+            try:
+                event = self.control.events.get_nowait()
+            except queue.Empty:
+                return
+            self._handle(event, spec)
+
+    def _handle(self, event: tuple[str, Any], spec: PipelineSpec) -> None:
+        kind, payload = event
+        if kind == "status":
+            if self.spec_status != SpecStatus.CANCELLED:
+                self.spec_status = payload
+            return
+        self.taskruns.record(payload)
+
+    def _report_skips(self, facts: RunFacts) -> None:
+        for name, reason in facts.skips.items():
+            if name not in self.reported_skips:
+                self.reported_skips.add(name)
+                self.progress.task_skipped(name, reason)
+
+    # --- result ----------------------------------------------------------------------------
+
+    def _result(
+        self,
+        spec: PipelineSpec | None,
+        cond: status.Condition,
+        facts: RunFacts | None,
+        *,
+        with_results: bool = True,  # a hard cancel returns before pipeline results are computed
+    ) -> RunResult:
+        result = RunResult(
+            run=self.run,
+            spec=spec,
+            condition=cond,
+            start=self.start,
+            end=self.clock.now(),
+            finally_start=self.finally_start,
+            taskruns=self.taskruns.snapshot(),
+            spec_status=self.spec_status,
+        )
+        if facts is not None and spec is not None:
+            add_run_details(result, spec, facts, with_results=with_results)
+        return result

@@ -1,0 +1,169 @@
+"""The PipelineRun's TaskRuns: create and launch them, record attempts, retry, cancel.
+
+The engine decides what to start or cancel; this owns the TaskRun states and the executor calls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from typing import Any
+
+from finale.core.tekton.model import PipelineRun, PipelineTask
+from finale.core.tekton.param_enum import taskrun_enum_problem
+from finale.core.tekton.state import TaskRunState
+from finale.core.tekton.taskrun import build_taskruns, propagate_workspaces
+from finale.engine.protocols import AttemptOutcome, AttemptRequest, Clock, Progress, StepExecutor
+
+
+class InvalidParamValue(Exception):
+    """A TaskRun about to be created has a value outside its Task's enum: the run fails."""
+
+
+class TaskRuns:
+    """TaskRun states by PipelineTask name, changed only through the executor's outcomes."""
+
+    def __init__(
+        self,
+        *,
+        run: PipelineRun,
+        task_specs: Mapping[str, Mapping[str, Any]],
+        run_workspaces: Mapping[str, str],
+        executor: StepExecutor,
+        clock: Clock,
+        progress: Progress,
+        done: Callable[[AttemptOutcome], None],
+    ) -> None:
+        self.run = run
+        self.task_specs = task_specs  # by PipelineTask name: the Task spec it runs
+        self.run_workspaces = run_workspaces
+        self.executor = executor
+        self.clock = clock
+        self.progress = progress
+        self.done = done  # where the executor hands each finished attempt
+        self.by_task: dict[str, tuple[TaskRunState, ...]] = {}
+
+    def snapshot(self) -> dict[str, tuple[TaskRunState, ...]]:
+        return dict(self.by_task)
+
+    def has_pending(self) -> bool:
+        """True while an attempt is running or a retry is about to run."""
+        return any(not tr.finished or tr.reason == "ToBeRetried" for runs in self.by_task.values() for tr in runs)
+
+    def start(self, task: PipelineTask) -> None:
+        # An embedded taskSpec carries the pipeline-level substitutions; a referenced Task does not.
+        task_spec = task.task_spec if task.task_spec is not None else self.task_specs.get(task.name, {})
+        extra: tuple[Mapping[str, Any], ...] = ()
+        if task.task_spec is not None:
+            task_spec, extra = propagate_workspaces(task, task_spec, set(self.run_workspaces))
+        runs = build_taskruns(task, task_spec, self.run, extra)
+        problem = taskrun_enum_problem(task.name, task_spec, [r.params for r in runs])
+        if problem:
+            raise InvalidParamValue(problem)
+        now = self.clock.now()
+        started = tuple(
+            replace(r, start=now, reason="Running", message="Not all Steps in the Task have finished executing")
+            for r in runs
+        )
+        self.by_task[task.name] = started
+        for tr in started:
+            self.progress.taskrun_started(tr)
+            self._launch(tr, 0)
+
+    def _launch(self, tr: TaskRunState, retry_count: int) -> None:
+        request = AttemptRequest(
+            taskrun=tr,
+            retry_count=retry_count,
+            namespace=self.run.namespace,
+            run_uid=self.run.uid,
+            workspaces=self._task_workspaces(tr),
+        )
+        self.executor.start(request, self.done)
+
+    def _task_workspaces(self, tr: TaskRunState) -> dict[str, str]:
+        bindings = {w["name"]: w for w in tr.workspaces}
+        paths: dict[str, str] = {}
+        for decl in tr.task_spec.get("workspaces") or ():
+            name = str(decl.get("name", ""))
+            binding = bindings.get(name)
+            pipeline_ws = binding["workspace"] if binding else name
+            base = self.run_workspaces.get(pipeline_ws, "")
+            sub = binding.get("subPath", "") if binding else ""
+            paths[name] = f"{base}/{sub}" if base and sub else base
+        return paths
+
+    def cancel_running(self, tasks: tuple[PipelineTask, ...], message: str) -> bool:
+        """Cancel the unfinished TaskRuns of `tasks`; True when any was still running."""
+        changed = False
+        now = self.clock.now()
+        names = {t.name for t in tasks}
+        for name, runs in list(self.by_task.items()):
+            if name not in names:
+                continue
+            updated = []
+            for tr in runs:
+                if not tr.finished:
+                    self.executor.cancel(tr.name)
+                    tr = replace(
+                        tr,
+                        status="False",
+                        reason="TaskRunCancelled",
+                        message=f'TaskRun "{tr.name}" was cancelled. {message}',
+                        spec_status="TaskRunCancelled",
+                        status_message=message,
+                        end=now,
+                    )
+                    self.progress.taskrun_finished(tr)
+                    changed = True
+                updated.append(tr)
+            self.by_task[name] = tuple(updated)
+        return changed
+
+    def record(self, outcome: AttemptOutcome) -> None:
+        for name, runs in self.by_task.items():
+            for i, tr in enumerate(runs):
+                if tr.name != outcome.name:
+                    continue
+                if tr.finished:  # cancelled by us already: keep the step details only
+                    updated = replace(tr, steps=outcome.steps or tr.steps, results=outcome.results or tr.results)
+                else:
+                    updated = self._apply_outcome(tr, outcome)
+                self.by_task[name] = (*runs[:i], updated, *runs[i + 1 :])
+                return
+
+    def _apply_outcome(self, tr: TaskRunState, outcome: AttemptOutcome) -> TaskRunState:
+        attempt = replace(
+            tr,
+            status="True" if outcome.succeeded else "False",
+            reason=outcome.reason,
+            message=outcome.message,
+            start=outcome.start,
+            end=outcome.end,
+            results=dict(outcome.results),
+            steps=outcome.steps,
+            retries_status=(),
+        )
+        if outcome.succeeded or len(tr.retries_status) >= tr.retries:
+            if (
+                not outcome.succeeded
+                and tr.on_error == "continue"
+                and outcome.reason not in ("TaskRunTimeout", "TaskRunCancelled")
+            ):
+                attempt = replace(attempt, reason="FailureIgnored")
+            final = replace(attempt, retries_status=tr.retries_status)
+            self.progress.taskrun_finished(final)
+            return final
+        return self._retry(tr, outcome, attempt)
+
+    def _retry(self, tr: TaskRunState, outcome: AttemptOutcome, attempt: TaskRunState) -> TaskRunState:
+        retry = replace(
+            tr,
+            reason="ToBeRetried",
+            message=outcome.message,
+            retries_status=(*tr.retries_status, attempt),
+            start=self.clock.now(),
+            results={},
+            steps=(),
+        )
+        self._launch(retry, len(retry.retries_status))
+        return retry
