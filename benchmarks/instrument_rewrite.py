@@ -43,8 +43,7 @@ TASK = """    # task {i}
 
 
 def pipeline(tasks: int = 124) -> str:
-    return HEAD + "".join(
-        TASK.format(i=i, after=f"t{i - 1}" if i else "") for i in range(tasks))
+    return HEAD + "".join(TASK.format(i=i, after=f"t{i - 1}" if i else "") for i in range(tasks))
 
 
 def main(runs: int) -> None:
@@ -55,8 +54,7 @@ def main(runs: int) -> None:
         instrument_text(text, "big.yaml", Options(start_status=True))
         times.append(time.perf_counter() - start)
     lines = text.count("\n")
-    print(f"instrument {lines} lines: median {statistics.median(times) * 1000:.0f} ms "
-          f"over {runs} runs")
+    print(f"instrument {lines} lines: median {statistics.median(times) * 1000:.0f} ms over {runs} runs")
 
 
 if __name__ == "__main__":

@@ -23,10 +23,13 @@ from finale.gitlab_emulator.sample import PROJECT_PATH, make_sample_repo, sample
 
 
 def event_body(sha: str, index: int) -> bytes:
-    run = {"metadata": {"name": f"run-{index}", "namespace": "ci", "uid": f"uid-{index}"},
-           "spec": {"params": [{"name": "REPO_PATH_ONLY", "value": PROJECT_PATH},
-                               {"name": "SOURCE_REVISION", "value": sha}]},
-           "status": {"conditions": [{"type": "Succeeded", "status": "True", "reason": "Succeeded"}]}}
+    run = {
+        "metadata": {"name": f"run-{index}", "namespace": "ci", "uid": f"uid-{index}"},
+        "spec": {
+            "params": [{"name": "REPO_PATH_ONLY", "value": PROJECT_PATH}, {"name": "SOURCE_REVISION", "value": sha}]
+        },
+        "status": {"conditions": [{"type": "Succeeded", "status": "True", "reason": "Succeeded"}]},
+    }
     return json.dumps({"pipelineRun": run}).encode()
 
 
@@ -45,9 +48,18 @@ def run(outbox_path: Path, delivery: Delivery, sha: str, count: int) -> tuple[li
         start = time.perf_counter()
         for index in range(count):
             sent = time.perf_counter()
-            connection.request("POST", "/", body=event_body(sha, index), headers={
-                "Ce-Id": f"e{index}", "Ce-Type": "dev.tekton.event.pipelinerun.successful.v1",
-                "Ce-Specversion": "1.0", "Ce-Source": "/x", "Content-Type": "application/json"})
+            connection.request(
+                "POST",
+                "/",
+                body=event_body(sha, index),
+                headers={
+                    "Ce-Id": f"e{index}",
+                    "Ce-Type": "dev.tekton.event.pipelinerun.successful.v1",
+                    "Ce-Specversion": "1.0",
+                    "Ce-Source": "/x",
+                    "Content-Type": "application/json",
+                },
+            )
             response = connection.getresponse()
             response.read()
             assert response.status == 202, response.status
@@ -60,9 +72,11 @@ def run(outbox_path: Path, delivery: Delivery, sha: str, count: int) -> tuple[li
 
 def _report(label: str, samples: list[float], total: float) -> None:
     count = len(samples)
-    print(f"{label}: accept (stored, then 202) median {statistics.median(samples):.2f} ms, "
-          f"p95 {sorted(samples)[int(count * 0.95)]:.2f} ms; {count} delivered in {total:.2f} s "
-          f"({count / total:.0f} statuses/s)")
+    print(
+        f"{label}: accept (stored, then 202) median {statistics.median(samples):.2f} ms, "
+        f"p95 {sorted(samples)[int(count * 0.95)]:.2f} ms; {count} delivered in {total:.2f} s "
+        f"({count / total:.0f} statuses/s)"
+    )
 
 
 def main(count: int) -> int:

@@ -81,4 +81,6 @@ def test_shipped_code_does_not_import_test_fakes(module: Path) -> None:
 
 def test_the_core_is_grouped_by_concern() -> None:
     loose = sorted(p.name for p in (SRC / "core").glob("*.py") if p.name not in {"__init__.py", "graph.py"})
-    assert loose == [], "put core modules in the folder of their concern (tekton, validation, gitlab, check, instrument)"
+    assert loose == [], (
+        "put core modules in the folder of their concern (tekton, validation, gitlab, check, instrument)"
+    )

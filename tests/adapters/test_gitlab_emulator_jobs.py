@@ -13,8 +13,22 @@ from finale.gitlab_emulator.sample import sample_config
 
 DEV = "glpat-developer"
 TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
-FIELDS = ["id", "sha", "ref", "status", "name", "target_url", "description", "created_at",
-          "started_at", "finished_at", "allow_failure", "coverage", "pipeline_id", "author"]
+FIELDS = [
+    "id",
+    "sha",
+    "ref",
+    "status",
+    "name",
+    "target_url",
+    "description",
+    "created_at",
+    "started_at",
+    "finished_at",
+    "allow_failure",
+    "coverage",
+    "pipeline_id",
+    "author",
+]
 
 
 @pytest.fixture
@@ -25,35 +39,37 @@ def send(gitlab, repo):
         body = {"ref": "feature/x", **params}
         if state is not None:
             body["state"] = state
-        return call(gitlab.base_url, "POST", f"/api/v4/projects/42/statuses/{sha or repo.feature}",
-                    token=token, json=body)
+        return call(
+            gitlab.base_url, "POST", f"/api/v4/projects/42/statuses/{sha or repo.feature}", token=token, json=body
+        )
 
     return send
 
 
 def all_jobs(gitlab, repo) -> list[dict]:
-    return call(gitlab.base_url, "GET",
-                f"/api/v4/projects/42/repository/commits/{repo.feature}/statuses",
-                token=DEV, query={"all": "true"}).json()
+    return call(
+        gitlab.base_url,
+        "GET",
+        f"/api/v4/projects/42/repository/commits/{repo.feature}/statuses",
+        token=DEV,
+        query={"all": "true"},
+    ).json()
 
 
-@pytest.mark.parametrize("state", ["pending", "running", "success", "failed", "canceled",
-                                   "skipped"])
+@pytest.mark.parametrize("state", ["pending", "running", "success", "failed", "canceled", "skipped"])
 def test_23_first_post_creates_a_job_in_that_state(send, repo, state):
     answer = send(state)
     body = answer.json()
     assert answer.status == 201
     assert list(body) == FIELDS
-    assert (body["sha"], body["status"], body["name"], body["ref"]) == (
-        repo.feature, state, "default", "feature/x")
+    assert (body["sha"], body["status"], body["name"], body["ref"]) == (repo.feature, state, "default", "feature/x")
     assert body["allow_failure"] is False
     assert (body["coverage"], body["target_url"], body["description"]) == (None, None, None)
     assert TIME.fullmatch(body["created_at"])
     assert body["author"]["username"] == "developer"
 
 
-@pytest.mark.parametrize(("params", "name"), [({"name": "n", "context": "c"}, "n"),
-                                              ({"context": "c"}, "c")])
+@pytest.mark.parametrize(("params", "name"), [({"name": "n", "context": "c"}, "n"), ({"context": "c"}, "c")])
 def test_24_name_wins_over_context(send, params, name):
     assert send("running", **params).json()["name"] == name
 
@@ -68,22 +84,22 @@ def test_25_pending_or_running_job_of_same_name_ref_user_is_updated(send):
 
 
 TRANSITIONS = [
-    ("pending", "pending", 'via :enqueue from :pending (Reason(s): Status cannot transition '
-                           'via "enqueue")'),
-    ("pending", "running", None), ("pending", "success", None), ("pending", "failed", None),
-    ("pending", "canceled", None), ("pending", "skipped", None),
-    ("running", "pending", 'via :enqueue from :running (Reason(s): Status cannot transition '
-                           'via "enqueue")'),
-    ("running", "running", 'via :run from :running (Reason(s): Status cannot transition '
-                           'via "run")'),
-    ("running", "success", None), ("running", "failed", None), ("running", "canceled", None),
-    ("running", "skipped", 'via :skip from :running (Reason(s): Status cannot transition '
-                           'via "skip")'),
+    ("pending", "pending", 'via :enqueue from :pending (Reason(s): Status cannot transition via "enqueue")'),
+    ("pending", "running", None),
+    ("pending", "success", None),
+    ("pending", "failed", None),
+    ("pending", "canceled", None),
+    ("pending", "skipped", None),
+    ("running", "pending", 'via :enqueue from :running (Reason(s): Status cannot transition via "enqueue")'),
+    ("running", "running", 'via :run from :running (Reason(s): Status cannot transition via "run")'),
+    ("running", "success", None),
+    ("running", "failed", None),
+    ("running", "canceled", None),
+    ("running", "skipped", 'via :skip from :running (Reason(s): Status cannot transition via "skip")'),
 ]
 
 
-@pytest.mark.parametrize(("before", "after", "refusal"), TRANSITIONS,
-                         ids=[f"{b}-{a}" for b, a, _ in TRANSITIONS])
+@pytest.mark.parametrize(("before", "after", "refusal"), TRANSITIONS, ids=[f"{b}-{a}" for b, a, _ in TRANSITIONS])
 def test_26_transition_table(send, gitlab, repo, before, after, refusal):
     first = send(before, description="first").json()
     answer = send(after, description="second")
@@ -104,11 +120,10 @@ def test_27_post_after_terminal_state_creates_new_job(send, gitlab, repo, termin
     new = send(then, name="ci")
     assert new.status == 201
     assert new.json()["id"] != old["id"]
-    assert [(j["id"], j["status"]) for j in all_jobs(gitlab, repo)] == [
-        (old["id"], terminal), (new.json()["id"], then)]
-    [latest] = call(gitlab.base_url, "GET",
-                    f"/api/v4/projects/42/repository/commits/{repo.feature}/statuses",
-                    token=DEV).json()
+    assert [(j["id"], j["status"]) for j in all_jobs(gitlab, repo)] == [(old["id"], terminal), (new.json()["id"], then)]
+    [latest] = call(
+        gitlab.base_url, "GET", f"/api/v4/projects/42/repository/commits/{repo.feature}/statuses", token=DEV
+    ).json()
     assert latest["id"] == new.json()["id"]
     [job_old, _] = gitlab.pipelines()[0]["jobs"]
     assert job_old["retried"] is True
@@ -141,8 +156,7 @@ def test_30_blank_values_are_ignored_and_others_overwrite(send):
     blank = send("running", name="default", description="", target_url="", coverage="")
     assert blank.status == 400  # running -> running is refused; nothing stored
     kept = send("success", description="", target_url="  ", coverage="").json()
-    assert (kept["description"], kept["target_url"], kept["coverage"]) == (
-        "first", "http://ci/1", 10.0)
+    assert (kept["description"], kept["target_url"], kept["coverage"]) == ("first", "http://ci/1", 10.0)
     again = send("running", description="d1").json()
     updated = send("failed", description="d2", coverage=90).json()
     assert updated["id"] == again["id"]
@@ -155,8 +169,10 @@ def test_31_too_long_fields(send, gitlab):
     too_long = ["is too long (maximum is 255 characters)"]
     # CommitStatus limits ref, target_url and description; GenericCommitStatus limits
     # target_url a second time, and Rails reports both validators.
-    assert (answer.status, answer.json()) == (400, {"message": {
-        "ref": too_long, "target_url": too_long * 2, "description": too_long}})
+    assert (answer.status, answer.json()) == (
+        400,
+        {"message": {"ref": too_long, "target_url": too_long * 2, "description": too_long}},
+    )
     assert send("running", description="é" * 255).status == 201  # characters, not bytes
 
 
@@ -164,12 +180,10 @@ def test_31_too_long_fields(send, gitlab):
 def test_32_target_url_scheme_must_be_http(send, url):
     answer = send("pending", target_url=url)
     assert answer.status == 400
-    assert "is blocked: Only allowed schemes are http, https" in \
-        answer.json()["message"]["target_url"]
+    assert "is blocked: Only allowed schemes are http, https" in answer.json()["message"]["target_url"]
 
 
-@pytest.mark.parametrize("url", ["http://localhost:9097/#/x", "https://10.0.0.7/run",
-                                 "http://127.0.0.1/"])
+@pytest.mark.parametrize("url", ["http://localhost:9097/#/x", "https://10.0.0.7/run", "http://127.0.0.1/"])
 def test_32_local_and_private_urls_are_allowed(send, url):
     assert send("pending", target_url=url).json()["target_url"] == url
 
@@ -180,17 +194,22 @@ def test_33_empty_name(send):
 
 
 def test_34_name_of_a_real_ci_job_in_the_pipeline(send, gitlab, repo):
-    gitlab.add_pipeline(project="42", sha=repo.feature, ref="feature/x",
-                        jobs=[{"name": "test-job", "status": "success"}])
+    gitlab.add_pipeline(
+        project="42", sha=repo.feature, ref="feature/x", jobs=[{"name": "test-job", "status": "success"}]
+    )
     answer = send("pending", name="test-job")
-    assert (answer.status, answer.json()) == (400, {"message": {"name":
-                                                                ["has already been taken"]}})
+    assert (answer.status, answer.json()) == (400, {"message": {"name": ["has already been taken"]}})
     assert send("pending", name="other").status == 201
 
 
 def test_35_every_json_answer_is_labelled_json(send, gitlab, repo):
-    answers = [send("running"), send("running"), send("bogus"), send("running", token=None),
-               call(gitlab.base_url, "GET", "/api/v4/nothing/here")]
+    answers = [
+        send("running"),
+        send("running"),
+        send("bogus"),
+        send("running", token=None),
+        call(gitlab.base_url, "GET", "/api/v4/nothing/here"),
+    ]
     assert [a.status for a in answers] == [201, 400, 400, 401, 404]
     assert {a.headers["content-type"] for a in answers} == {"application/json"}
 
@@ -211,9 +230,13 @@ def test_simultaneous_posts_make_one_pipeline_and_one_job(send, gitlab):
 
 def test_bare_token_value_in_config_means_scope_api(repo):
     config = sample_config(repo.path)
-    config["users"].append({"username": "bot", "roles": {"team/sub/app": "developer"},
-                            "tokens": ["glpat-bot"]})
+    config["users"].append({"username": "bot", "roles": {"team/sub/app": "developer"}, "tokens": ["glpat-bot"]})
     with serve(load_config(config)) as gitlab:
-        answer = call(gitlab.base_url, "POST", f"/api/v4/projects/42/statuses/{repo.feature}",
-                      token="glpat-bot", json={"state": "running", "ref": "feature/x"})
+        answer = call(
+            gitlab.base_url,
+            "POST",
+            f"/api/v4/projects/42/statuses/{repo.feature}",
+            token="glpat-bot",
+            json={"state": "running", "ref": "feature/x"},
+        )
         assert answer.status == 201

@@ -15,14 +15,13 @@ DEV = "glpat-developer"
 
 
 def post(gitlab, sha, token=DEV, project="42", **kwargs) -> Answer:
-    return call(gitlab.base_url, "POST", f"/api/v4/projects/{project}/statuses/{sha}",
-                token=token, **kwargs)
+    return call(gitlab.base_url, "POST", f"/api/v4/projects/{project}/statuses/{sha}", token=token, **kwargs)
 
 
 def statuses(gitlab, sha, token=DEV, **query) -> list[dict]:
-    answer = call(gitlab.base_url, "GET",
-                  f"/api/v4/projects/42/repository/commits/{sha}/statuses",
-                  token=token, query=query)
+    answer = call(
+        gitlab.base_url, "GET", f"/api/v4/projects/42/repository/commits/{sha}/statuses", token=token, query=query
+    )
     assert answer.status == 200
     return answer.json()
 
@@ -32,8 +31,7 @@ def statuses(gitlab, sha, token=DEV, **query) -> list[dict]:
 
 def test_1_numeric_id_and_encoded_path_reach_the_same_project(gitlab, repo):
     first = post(gitlab, repo.feature, json={"state": "running", "ref": "feature/x"})
-    second = post(gitlab, repo.feature, project="team%2Fsub%2Fapp",
-                  json={"state": "success", "ref": "feature/x"})
+    second = post(gitlab, repo.feature, project="team%2Fsub%2Fapp", json={"state": "success", "ref": "feature/x"})
     assert (first.status, second.status) == (201, 201)
     assert second.json()["id"] == first.json()["id"]
     assert second.json()["pipeline_id"] == first.json()["pipeline_id"]
@@ -52,8 +50,7 @@ def test_3_double_encoded_or_unknown_project(gitlab, repo, project):
 
 @pytest.mark.parametrize("style", ["query", "form", "multipart", "json"])
 def test_4_parameters_from_query_form_multipart_and_json(gitlab, repo, style):
-    params = {"state": "running", "ref": "feature/x", "name": "ci", "description": "go",
-              "unknown_param": "ignored"}
+    params = {"state": "running", "ref": "feature/x", "name": "ci", "description": "go", "unknown_param": "ignored"}
     answer = post(gitlab, repo.feature, **{style: params})
     assert answer.status == 201
     body = answer.json()
@@ -68,8 +65,7 @@ def test_5_no_credentials(gitlab, repo):
     assert (answer.status, answer.json()) == (401, {"message": "401 Unauthorized"})
 
 
-@pytest.mark.parametrize("headers", [{"PRIVATE-TOKEN": "glpat-nope"},
-                                     {"Authorization": "Bearer glpat-nope"}])
+@pytest.mark.parametrize("headers", [{"PRIVATE-TOKEN": "glpat-nope"}, {"Authorization": "Bearer glpat-nope"}])
 def test_6_unknown_token(gitlab, repo, headers):
     answer = post(gitlab, repo.main, token=None, headers=headers, json={"state": "running"})
     assert (answer.status, answer.json()) == (401, {"message": "401 Unauthorized"})
@@ -77,16 +73,17 @@ def test_6_unknown_token(gitlab, repo, headers):
 
 @pytest.mark.parametrize("how", ["header", "bearer", "query"])
 def test_7_token_accepted_in_header_bearer_and_query(gitlab, repo, how):
-    kwargs = {"header": {"token": DEV},
-              "bearer": {"token": None, "headers": {"Authorization": f"Bearer {DEV}"}},
-              "query": {"token": None, "query": {"private_token": DEV}}}[how]
+    kwargs = {
+        "header": {"token": DEV},
+        "bearer": {"token": None, "headers": {"Authorization": f"Bearer {DEV}"}},
+        "query": {"token": None, "query": {"private_token": DEV}},
+    }[how]
     answer = post(gitlab, repo.feature, json={"state": "running", "ref": "feature/x"}, **kwargs)
     assert answer.status == 201
     assert answer.json()["author"]["username"] == "developer"
 
 
-@pytest.mark.parametrize("kwargs", [{"headers": {"JOB-TOKEN": DEV}},
-                                    {"query": {"job_token": DEV}}])
+@pytest.mark.parametrize("kwargs", [{"headers": {"JOB-TOKEN": DEV}}, {"query": {"job_token": DEV}}])
 def test_8_job_token_is_not_accepted(gitlab, repo, kwargs):
     answer = post(gitlab, repo.main, token=None, json={"state": "running"}, **kwargs)
     assert (answer.status, answer.json()) == (401, {"message": "401 Unauthorized"})
@@ -95,29 +92,39 @@ def test_8_job_token_is_not_accepted(gitlab, repo, kwargs):
 def test_9_expired_and_revoked_tokens(gitlab, repo):
     expired = post(gitlab, repo.main, token="glpat-developer-expired", json={"state": "running"})
     revoked = post(gitlab, repo.main, token="glpat-developer-revoked", json={"state": "running"})
-    assert (expired.status, expired.json()) == (401, {
-        "error": "invalid_token",
-        "error_description":
-            "Token is expired. You can either do re-authorization or token refresh."})
-    assert (revoked.status, revoked.json()) == (401, {
-        "error": "invalid_token",
-        "error_description": "Token was revoked. You have to re-authorize from the user."})
+    assert (expired.status, expired.json()) == (
+        401,
+        {
+            "error": "invalid_token",
+            "error_description": "Token is expired. You can either do re-authorization or token refresh.",
+        },
+    )
+    assert (revoked.status, revoked.json()) == (
+        401,
+        {"error": "invalid_token", "error_description": "Token was revoked. You have to re-authorize from the user."},
+    )
 
 
 def test_10_read_api_token_may_read_but_not_post(gitlab, repo):
     answer = post(gitlab, repo.main, token="glpat-developer-read", json={"state": "running"})
-    assert (answer.status, answer.json()) == (403, {
-        "error": "insufficient_scope",
-        "error_description":
-            "The request requires higher privileges than provided by the access token.",
-        "scope": "api"})
+    assert (answer.status, answer.json()) == (
+        403,
+        {
+            "error": "insufficient_scope",
+            "error_description": "The request requires higher privileges than provided by the access token.",
+            "scope": "api",
+        },
+    )
     assert statuses(gitlab, repo.main, token="glpat-developer-read") == []
 
 
 def test_10_repository_scope_cannot_even_read(gitlab, repo):
-    answer = call(gitlab.base_url, "GET",
-                  f"/api/v4/projects/42/repository/commits/{repo.main}/statuses",
-                  token="glpat-developer-repo")
+    answer = call(
+        gitlab.base_url,
+        "GET",
+        f"/api/v4/projects/42/repository/commits/{repo.main}/statuses",
+        token="glpat-developer-repo",
+    )
     assert answer.status == 403
     assert answer.json()["scope"] == "api read_api"
 
@@ -143,8 +150,7 @@ def test_12_protected_branch_needs_maintainer(gitlab, repo):
     assert (refused.status, refused.json()) == (403, {"message": "403 Forbidden"})
     [pipeline] = gitlab.pipelines()
     assert (pipeline["ref"], pipeline["jobs"], pipeline["status"]) == ("main", [], "created")
-    accepted = post(gitlab, repo.main, token="glpat-maintainer",
-                    json={"state": "running", "ref": "main"})
+    accepted = post(gitlab, repo.main, token="glpat-maintainer", json={"state": "running", "ref": "main"})
     assert accepted.status == 201
     assert accepted.json()["pipeline_id"] == pipeline["id"]
 
@@ -164,8 +170,7 @@ def test_14_state_outside_the_list(gitlab, repo, state):
     assert (answer.status, answer.json()) == (400, {"error": "state does not have a valid value"})
 
 
-@pytest.mark.parametrize(("field", "value"), [("coverage", "abc"), ("pipeline_id", "abc"),
-                                              ("pipeline_id", "1.5")])
+@pytest.mark.parametrize(("field", "value"), [("coverage", "abc"), ("pipeline_id", "abc"), ("pipeline_id", "1.5")])
 def test_15_non_numeric_coverage_or_pipeline_id(gitlab, repo, field, value):
     answer = post(gitlab, repo.main, form={"state": "running", field: value})
     assert (answer.status, answer.json()) == (400, {"error": f"{field} is invalid"})
@@ -232,8 +237,7 @@ def test_20_any_ref_is_accepted_and_gets_its_own_pipeline(gitlab, repo):
 def test_21_pipeline_id_selects_an_older_pipeline(gitlab, repo):
     older = gitlab.add_pipeline(project="42", sha=repo.feature, ref="feature/x")
     gitlab.add_pipeline(project="42", sha=repo.feature, ref="feature/x")
-    answer = post(gitlab, repo.feature, json={"state": "success", "ref": "feature/x",
-                                              "pipeline_id": older["id"]})
+    answer = post(gitlab, repo.feature, json={"state": "success", "ref": "feature/x", "pipeline_id": older["id"]})
     assert (answer.status, answer.json()["pipeline_id"]) == (201, older["id"])
     by_id = {p["id"]: p["status"] for p in gitlab.pipelines()}
     assert by_id == {older["id"]: "success", older["id"] + 1: "created"}
@@ -256,20 +260,24 @@ def test_21_pipeline_id_not_matching(gitlab, repo, case):
 
 
 def test_22_body_ref_and_pipeline_id_are_the_pipelines(gitlab, repo):
-    pipeline = gitlab.add_pipeline(project="team/sub/app", sha=repo.main,
-                                   ref="refs/merge-requests/1/head", source="merge_request_event")
+    pipeline = gitlab.add_pipeline(
+        project="team/sub/app", sha=repo.main, ref="refs/merge-requests/1/head", source="merge_request_event"
+    )
     answer = post(gitlab, repo.main, json={"state": "pending"})
     assert answer.json()["ref"] == "refs/merge-requests/1/head"
     assert answer.json()["pipeline_id"] == pipeline["id"]
 
 
-@pytest.mark.parametrize(("rule", "token", "status"), [
-    ({"name": "main", "push": "developer"}, DEV, 201),
-    ({"name": "main", "merge": "developer", "push": "no_one"}, DEV, 201),
-    ({"name": "ma*"}, DEV, 403),
-    ({"name": "main", "push": "no_one", "merge": "no_one"}, "glpat-maintainer", 403),
-    ({"name": "main", "push": "no_one", "merge": "no_one"}, "glpat-owner", 403),
-])
+@pytest.mark.parametrize(
+    ("rule", "token", "status"),
+    [
+        ({"name": "main", "push": "developer"}, DEV, 201),
+        ({"name": "main", "merge": "developer", "push": "no_one"}, DEV, 201),
+        ({"name": "ma*"}, DEV, 403),
+        ({"name": "main", "push": "no_one", "merge": "no_one"}, "glpat-maintainer", 403),
+        ({"name": "main", "push": "no_one", "merge": "no_one"}, "glpat-owner", 403),
+    ],
+)
 def test_12_protection_rules_from_config(repo, rule, token, status):
     config = sample_config(repo.path)
     config["projects"][0]["protected_branches"] = [rule]

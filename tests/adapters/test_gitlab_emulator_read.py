@@ -15,24 +15,19 @@ DEV = "glpat-developer"
 
 
 def post(gitlab, sha, token=DEV, **params) -> Answer:
-    return call(gitlab.base_url, "POST", f"/api/v4/projects/42/statuses/{sha}", token=token,
-                json=params)
+    return call(gitlab.base_url, "POST", f"/api/v4/projects/42/statuses/{sha}", token=token, json=params)
 
 
 def get(gitlab, path, token=DEV, **query) -> Answer:
-    return call(gitlab.base_url, "GET", f"/api/v4/projects/42/repository/commits/{path}",
-                token=token, query=query)
+    return call(gitlab.base_url, "GET", f"/api/v4/projects/42/repository/commits/{path}", token=token, query=query)
 
 
 @pytest.fixture
 def six(gitlab, repo):
     """Jobs on two pipelines of feature/x's tip; two of them retried. Returns their ids."""
-    ids = [post(gitlab, repo.feature, state="success", ref="feature/x", name=n).json()["id"]
-           for n in ("a", "b")]
-    ids += [post(gitlab, repo.feature, state="running", ref="nightly", name=n).json()["id"]
-            for n in ("a", "b")]
-    ids += [post(gitlab, repo.feature, state="success", ref="feature/x", name=n).json()["id"]
-            for n in ("a", "b")]
+    ids = [post(gitlab, repo.feature, state="success", ref="feature/x", name=n).json()["id"] for n in ("a", "b")]
+    ids += [post(gitlab, repo.feature, state="running", ref="nightly", name=n).json()["id"] for n in ("a", "b")]
+    ids += [post(gitlab, repo.feature, state="success", ref="feature/x", name=n).json()["id"] for n in ("a", "b")]
     return ids
 
 
@@ -47,10 +42,17 @@ def test_36_latest_only_by_default_all_adds_retried(gitlab, repo, six):
     assert ids(get(gitlab, f"{repo.feature}/statuses", all="1", sort="desc")) == six[::-1]
 
 
-@pytest.mark.parametrize(("query", "picked"), [
-    ({"ref": "nightly"}, [2, 3]), ({"name": "a"}, [2, 4]), ({"stage": "external"}, [2, 3, 4, 5]),
-    ({"stage": "test"}, []), ({"pipeline_id": 2}, [2, 3]), ({"ref": "", "name": ""}, [2, 3, 4, 5]),
-])
+@pytest.mark.parametrize(
+    ("query", "picked"),
+    [
+        ({"ref": "nightly"}, [2, 3]),
+        ({"name": "a"}, [2, 4]),
+        ({"stage": "external"}, [2, 3, 4, 5]),
+        ({"stage": "test"}, []),
+        ({"pipeline_id": 2}, [2, 3]),
+        ({"ref": "", "name": ""}, [2, 3, 4, 5]),
+    ],
+)
 def test_36_filters(gitlab, repo, six, query, picked):
     assert ids(get(gitlab, f"{repo.feature}/statuses", **query)) == [six[i] for i in picked]
 
@@ -62,12 +64,15 @@ def test_36_order_by_pipeline_id_keeps_id_order_inside_a_pipeline(gitlab, repo, 
     assert ids(asc) == [six[0], six[1], six[4], six[5], six[2], six[3]]
 
 
-@pytest.mark.parametrize(("query", "text"), [
-    ({"order_by": "name"}, "order_by does not have a valid value"),
-    ({"sort": "up"}, "sort does not have a valid value"),
-    ({"page": "x"}, "page is invalid"),
-    ({"all": "maybe", "sort": "up"}, "all is invalid, sort does not have a valid value"),
-])
+@pytest.mark.parametrize(
+    ("query", "text"),
+    [
+        ({"order_by": "name"}, "order_by does not have a valid value"),
+        ({"sort": "up"}, "sort does not have a valid value"),
+        ({"page": "x"}, "page is invalid"),
+        ({"all": "maybe", "sort": "up"}, "all is invalid, sort does not have a valid value"),
+    ],
+)
 def test_36_bad_list_parameters(gitlab, repo, query, text):
     answer = get(gitlab, f"{repo.feature}/statuses", **query)
     assert (answer.status, answer.json()) == (400, {"error": text})
@@ -142,8 +147,7 @@ def test_39_application_limit_has_no_rate_limit_headers(gitlab, repo):
     gitlab.set_faults(app_throttle=1)
     answer = post(gitlab, repo.feature, state="running")
     assert (answer.status, answer.headers["content-type"]) == (429, "application/json")
-    assert answer.json() == {"message": {
-        "error": "This endpoint has been requested too many times. Try again later."}}
+    assert answer.json() == {"message": {"error": "This endpoint has been requested too many times. Try again later."}}
     assert answer.headers["retry-after"] == "1"
     assert not [h for h in answer.headers if h.startswith("ratelimit-")]
 
@@ -154,7 +158,9 @@ def test_40_lock_conflict_is_not_applied(gitlab, repo):
     # GitLab's service reports its own lease failure; lib/api/commit_statuses.rb answers it
     # with `conflict!(response.message)`, so the API-wide "Resource lock" text never shows here.
     assert (conflict.status, conflict.json()) == (
-        409, {"message": "Another update to this commit status is in progress"})
+        409,
+        {"message": "Another update to this commit status is in progress"},
+    )
     assert gitlab.pipelines() == []
     assert post(gitlab, repo.feature, state="running", ref="feature/x").status == 201
 
@@ -188,14 +194,22 @@ def test_faults_via_admin_endpoint(gitlab, repo):
 
 def test_43_every_request_is_logged_with_secrets_masked(gitlab, repo):
     post(gitlab, repo.feature, state="running", ref="feature/x", description="hi")
-    call(gitlab.base_url, "POST", f"/api/v4/projects/42/statuses/{repo.feature}",
-         token=None, query={"state": "success", "private_token": DEV},
-         headers={"Authorization": f"Bearer {DEV}"})
+    call(
+        gitlab.base_url,
+        "POST",
+        f"/api/v4/projects/42/statuses/{repo.feature}",
+        token=None,
+        query={"state": "success", "private_token": DEV},
+        headers={"Authorization": f"Bearer {DEV}"},
+    )
     log = json.loads(call(gitlab.base_url, "GET", "/-/emulator/requests").body)
     assert log == gitlab.requests()
     first, second = log
     assert (first["method"], first["path"], first["status"]) == (
-        "POST", f"/api/v4/projects/42/statuses/{repo.feature}", 201)
+        "POST",
+        f"/api/v4/projects/42/statuses/{repo.feature}",
+        201,
+    )
     assert first["json"] == {"state": "running", "ref": "feature/x", "description": "hi"}
     assert first["headers"]["private-token"] == "[MASKED]"
     assert second["query"] == {"state": "success", "private_token": "[MASKED]"}
@@ -207,15 +221,21 @@ def test_43_every_request_is_logged_with_secrets_masked(gitlab, repo):
 
 
 def test_admin_endpoints_seed_list_and_forget_pipelines(gitlab, repo):
-    seeded = call(gitlab.base_url, "POST", "/-/emulator/pipelines",
-                  json={"project": "team/sub/app", "sha": "feature/x", "ref": "feature/x",
-                        "jobs": [{"name": "rspec", "status": "failed", "stage": "test"}]})
-    assert (seeded.status, seeded.json()["sha"], seeded.json()["status"]) == (
-        201, repo.feature, "failed")
+    seeded = call(
+        gitlab.base_url,
+        "POST",
+        "/-/emulator/pipelines",
+        json={
+            "project": "team/sub/app",
+            "sha": "feature/x",
+            "ref": "feature/x",
+            "jobs": [{"name": "rspec", "status": "failed", "stage": "test"}],
+        },
+    )
+    assert (seeded.status, seeded.json()["sha"], seeded.json()["status"]) == (201, repo.feature, "failed")
     listed = get(gitlab, f"{repo.feature}/statuses", stage="test").json()
     assert [(j["name"], j["status"], j["author"]) for j in listed] == [("rspec", "failed", None)]
-    bad = call(gitlab.base_url, "POST", "/-/emulator/pipelines",
-               json={"project": "nope", "sha": "x", "ref": "y"})
+    bad = call(gitlab.base_url, "POST", "/-/emulator/pipelines", json={"project": "nope", "sha": "x", "ref": "y"})
     assert (bad.status, bad.json()) == (400, {"message": "pipelines: no project 'nope'"})
     assert call(gitlab.base_url, "DELETE", "/-/emulator/state").status == 204
     assert call(gitlab.base_url, "GET", "/-/emulator/pipelines").json() == []
@@ -234,5 +254,4 @@ def test_39_rate_limit_headers_on_every_answer_when_switched_on(gitlab, repo):
     assert "ratelimit-limit" not in get(gitlab, repo.main).headers
     gitlab.set_faults(rate_limit_headers=True)
     headers = get(gitlab, repo.main).headers
-    assert (headers["ratelimit-name"], headers["ratelimit-limit"]) == (
-        "throttle_authenticated_api", "2000")
+    assert (headers["ratelimit-name"], headers["ratelimit-limit"]) == ("throttle_authenticated_api", "2000")

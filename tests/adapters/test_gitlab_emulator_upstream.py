@@ -27,16 +27,16 @@ DEV = "glpat-developer"
 MAINTAINER = "glpat-maintainer"
 REPORTER = "glpat-reporter"
 GUEST = "glpat-guest"
-RUN_FROM_RUNNING = ('Cannot transition status via :run from :running '
-                    '(Reason(s): Status cannot transition via "run")')
+RUN_FROM_RUNNING = 'Cannot transition status via :run from :running (Reason(s): Status cannot transition via "run")'
 
 
 @pytest.fixture(scope="module")
 def gitlab(repo):
     config = sample_config(repo.path)
     # A public twin of the project, for the commits API's anonymous examples.
-    config["projects"].append({"id": 43, "path": "team/public-app", "repository": str(repo.path),
-                               "visibility": "public"})
+    config["projects"].append(
+        {"id": 43, "path": "team/public-app", "repository": str(repo.path), "visibility": "public"}
+    )
     with serve(load_config(config)) as emulator:
         yield emulator
 
@@ -47,19 +47,19 @@ def fresh(gitlab):
 
 
 def post(gitlab, sha: str, token: str | None = DEV, **params: Any) -> Answer:
-    return call(gitlab.base_url, "POST", f"/api/v4/projects/42/statuses/{sha}", token=token,
-                form=params or None)
+    return call(gitlab.base_url, "POST", f"/api/v4/projects/42/statuses/{sha}", token=token, form=params or None)
 
 
 def get_statuses(gitlab, sha: str, token: str | None = REPORTER, **query: Any) -> Answer:
-    return call(gitlab.base_url, "GET", f"/api/v4/projects/42/repository/commits/{sha}/statuses",
-                token=token, query=query)
+    return call(
+        gitlab.base_url, "GET", f"/api/v4/projects/42/repository/commits/{sha}/statuses", token=token, query=query
+    )
 
 
-def get_commit(gitlab, sha: str, token: str | None = DEV, project: str = "42",
-               **query: Any) -> Answer:
-    return call(gitlab.base_url, "GET", f"/api/v4/projects/{project}/repository/commits/{sha}",
-                token=token, query=query)
+def get_commit(gitlab, sha: str, token: str | None = DEV, project: str = "42", **query: Any) -> Answer:
+    return call(
+        gitlab.base_url, "GET", f"/api/v4/projects/{project}/repository/commits/{sha}", token=token, query=query
+    )
 
 
 def jobs(gitlab) -> list[dict[str, Any]]:
@@ -82,18 +82,38 @@ def pipeline_status(gitlab, pipeline_id: int) -> str:
 def statuses_on_two_pipelines(gitlab, repo) -> dict[str, int]:
     """[req] context 'ci commit exists' / 'reporter user': status1..status6 on `master` and
     `develop` pipelines of one commit (ours: `main` and `develop`)."""
-    master = gitlab.add_pipeline(project="42", sha=repo.main, ref="main", jobs=[
-        {"name": "default", "status": "running", "retried": True},
-        {"name": "coverage", "status": "pending", "retried": True},
-        {"name": "coverage", "status": "success"},
-        {"name": "default", "status": "success", "stage": "deploy"}])
-    develop = gitlab.add_pipeline(project="42", sha=repo.main, ref="develop", jobs=[
-        {"name": "default", "status": "running", "allow_failure": True},
-        {"name": "coverage", "status": "success"}])
+    master = gitlab.add_pipeline(
+        project="42",
+        sha=repo.main,
+        ref="main",
+        jobs=[
+            {"name": "default", "status": "running", "retried": True},
+            {"name": "coverage", "status": "pending", "retried": True},
+            {"name": "coverage", "status": "success"},
+            {"name": "default", "status": "success", "stage": "deploy"},
+        ],
+    )
+    develop = gitlab.add_pipeline(
+        project="42",
+        sha=repo.main,
+        ref="develop",
+        jobs=[
+            {"name": "default", "status": "running", "allow_failure": True},
+            {"name": "coverage", "status": "success"},
+        ],
+    )
     s1, s2, s4, s6 = (j["id"] for j in master["jobs"])
     s3, s5 = (j["id"] for j in develop["jobs"])
-    return {"status1": s1, "status2": s2, "status3": s3, "status4": s4, "status5": s5,
-            "status6": s6, "master": master["id"], "develop": develop["id"]}
+    return {
+        "status1": s1,
+        "status2": s2,
+        "status3": s3,
+        "status4": s4,
+        "status5": s5,
+        "status6": s6,
+        "master": master["id"],
+        "develop": develop["id"],
+    }
 
 
 def ids(answer: Answer) -> list[int]:
@@ -116,14 +136,14 @@ def test_get_latest_commit_statuses(gitlab, repo, statuses_on_two_pipelines):
 def test_get_all_commit_statuses(gitlab, repo, statuses_on_two_pipelines):
     # [req] context 'Get all commit statuses' / it_behaves_like 'get commit statuses' (all: 1)
     assert ids(get_statuses(gitlab, repo.main, all=1)) == sorted(
-        v for k, v in statuses_on_two_pipelines.items() if k.startswith("status"))
+        v for k, v in statuses_on_two_pipelines.items() if k.startswith("status")
+    )
 
 
 def test_get_commit_statuses_filtered_by_stage(gitlab, repo, statuses_on_two_pipelines):
     # [req] context 'commit statuses filtered by stage' /
     # it 'returns all commit statuses with the specified stage'
-    assert ids(get_statuses(gitlab, repo.main, stage="deploy")) == [
-        statuses_on_two_pipelines["status6"]]
+    assert ids(get_statuses(gitlab, repo.main, stage="deploy")) == [statuses_on_two_pipelines["status6"]]
 
 
 def test_get_latest_commit_statuses_for_specific_ref(gitlab, repo, statuses_on_two_pipelines):
@@ -138,19 +158,16 @@ def test_get_latest_commit_statuses_for_specific_name(gitlab, repo, statuses_on_
     assert ids(get_statuses(gitlab, repo.main, name="coverage")) == [s["status4"], s["status5"]]
 
 
-def test_get_latest_commit_statuses_for_specific_pipeline(gitlab, repo,
-                                                          statuses_on_two_pipelines):
+def test_get_latest_commit_statuses_for_specific_pipeline(gitlab, repo, statuses_on_two_pipelines):
     # [req] context 'latest commit statuses for specific pipeline' (pipeline_id: develop.id)
     s = statuses_on_two_pipelines
-    assert ids(get_statuses(gitlab, repo.main, pipeline_id=s["develop"])) == [
-        s["status3"], s["status5"]]
+    assert ids(get_statuses(gitlab, repo.main, pipeline_id=s["develop"])) == [s["status3"], s["status5"]]
 
 
 def test_get_commit_statuses_sort_by_desc_id(gitlab, repo, statuses_on_two_pipelines):
     # [req] context 'return commit statuses sort by desc id' (all: 1, sort: 'desc')
     everything = [v for k, v in statuses_on_two_pipelines.items() if k.startswith("status")]
-    assert ids(get_statuses(gitlab, repo.main, all=1, sort="desc")) == sorted(
-        everything, reverse=True)
+    assert ids(get_statuses(gitlab, repo.main, all=1, sort="desc")) == sorted(everything, reverse=True)
 
 
 def test_get_commit_statuses_sort_by_desc_pipeline_id(gitlab, repo, statuses_on_two_pipelines):
@@ -169,13 +186,11 @@ def test_get_commit_statuses_sort_by_asc_pipeline_id(gitlab, repo, statuses_on_t
     assert ids(answer) == [s[f"status{n}"] for n in (1, 2, 4, 6, 3, 5)]
 
 
-def test_get_commit_statuses_order_by_an_unmanaged_field(gitlab, repo,
-                                                         statuses_on_two_pipelines):
+def test_get_commit_statuses_order_by_an_unmanaged_field(gitlab, repo, statuses_on_two_pipelines):
     # [req] context 'Bad filter commit statuses' / it 'return commit statuses order by an
     # unmanaged field' (Grape `values:` on order_by)
     answer = get_statuses(gitlab, repo.main, all=1, order_by="name")
-    assert (answer.status, answer.json()) == (
-        400, {"error": "order_by does not have a valid value"})
+    assert (answer.status, answer.json()) == (400, {"error": "order_by does not have a valid value"})
 
 
 def test_get_commit_statuses_bad_sort_direction(gitlab, repo):
@@ -223,8 +238,7 @@ def test_get_commit_statuses_of_a_private_project_for_a_non_member(gitlab, repo)
 # --- [req]/[svc] describe 'POST /projects/:id/statuses/:sha' ---------------------------------
 
 
-@pytest.mark.parametrize("state", ["pending", "running", "success", "failed", "canceled",
-                                   "skipped"])
+@pytest.mark.parametrize("state", ["pending", "running", "success", "failed", "canceled", "skipped"])
 def test_post_uses_only_required_parameters(gitlab, repo, state):
     # [req] context 'developer user' / 'uses only required parameters' / "for #{status}" /
     # 'when pipeline for sha does not exists' / it 'creates commit status and sets pipeline iid'
@@ -255,7 +269,11 @@ def test_post_creates_a_commit_status_for_the_existing_pipeline(gitlab, repo, ex
     assert counts(gitlab) == (1, 1)
     (job,) = jobs(gitlab)
     assert (job["pipeline_id"], job["stage"], job["status"], job["ref"]) == (
-        existing_pipeline["id"], "external", "pending", "ref")
+        existing_pipeline["id"],
+        "external",
+        "pending",
+        "ref",
+    )
 
 
 def test_post_updates_the_commit_status_with_an_external_stage(gitlab, repo, existing_pipeline):
@@ -266,19 +284,18 @@ def test_post_updates_the_commit_status_with_an_external_stage(gitlab, repo, exi
     assert (first.status, second.status) == (201, 201)
     assert second.json()["id"] == first.json()["id"]
     (job,) = jobs(gitlab)
-    assert (job["pipeline_id"], job["stage"], job["status"]) == (
-        existing_pipeline["id"], "external", "running")
+    assert (job["pipeline_id"], job["stage"], job["status"]) == (existing_pipeline["id"], "external", "running")
 
 
 def test_post_with_pipeline_for_merge_request(gitlab, repo):
     # [req] 'when pipeline already exists for the specified sha' / 'with pipeline for merge
     # request' / it_behaves_like 'creates a commit status for the existing pipeline ...'
-    mr = gitlab.add_pipeline(project="42", sha=repo.feature, ref="refs/merge-requests/1/head",
-                             source="merge_request_event")
+    mr = gitlab.add_pipeline(
+        project="42", sha=repo.feature, ref="refs/merge-requests/1/head", source="merge_request_event"
+    )
     answer = post(gitlab, repo.feature, state="pending")
     assert answer.status == 201
-    assert (answer.json()["pipeline_id"], answer.json()["ref"]) == (
-        mr["id"], "refs/merge-requests/1/head")
+    assert (answer.json()["pipeline_id"], answer.json()["ref"]) == (mr["id"], "refs/merge-requests/1/head")
     assert counts(gitlab) == (1, 1)
 
 
@@ -308,31 +325,50 @@ def test_post_invalid_transition_from_pending(gitlab, repo):
     # it 'returns bad request and error message'
     post(gitlab, repo.main, state="pending")
     answer = post(gitlab, repo.main, state="pending")
-    assert (answer.status, answer.json()) == (400, {"message": (
-        'Cannot transition status via :enqueue from :pending '
-        '(Reason(s): Status cannot transition via "enqueue")')})
+    assert (answer.status, answer.json()) == (
+        400,
+        {
+            "message": (
+                "Cannot transition status via :enqueue from :pending "
+                '(Reason(s): Status cannot transition via "enqueue")'
+            )
+        },
+    )
     assert counts(gitlab) == (1, 1)
 
 
 def test_post_with_all_optional_parameters_creates_commit_status(gitlab, repo):
     # [req]/[svc] 'with all optional parameters' / 'when creating a commit status' /
     # it 'creates commit status'
-    answer = post(gitlab, repo.main, state="success", context="coverage", ref="develop",
-                  description="test", coverage=80.0, target_url="http://gitlab.com/status")
+    answer = post(
+        gitlab,
+        repo.main,
+        state="success",
+        context="coverage",
+        ref="develop",
+        description="test",
+        coverage=80.0,
+        target_url="http://gitlab.com/status",
+    )
     assert answer.status == 201
     body = answer.json()
-    assert (body["sha"], body["status"], body["name"], body["ref"]) == (
-        repo.main, "success", "coverage", "develop")
-    assert (body["coverage"], body["description"], body["target_url"]) == (
-        80.0, "test", "http://gitlab.com/status")
+    assert (body["sha"], body["status"], body["name"], body["ref"]) == (repo.main, "success", "coverage", "develop")
+    assert (body["coverage"], body["description"], body["target_url"]) == (80.0, "test", "http://gitlab.com/status")
     assert counts(gitlab) == (1, 1)
 
 
 def _initial_coverage_status(gitlab, repo) -> Answer:
     """[req]/[svc] 'when updating a commit status' / before: creating the initial status."""
-    answer = post(gitlab, repo.main, state="running", context="coverage", ref="develop",
-                  description="coverage test", coverage=10.0,
-                  target_url="http://gitlab.com/status")
+    answer = post(
+        gitlab,
+        repo.main,
+        state="running",
+        context="coverage",
+        ref="develop",
+        description="coverage test",
+        coverage=10.0,
+        target_url="http://gitlab.com/status",
+    )
     assert answer.status == 201
     return answer
 
@@ -341,14 +377,23 @@ def test_post_updates_a_commit_status(gitlab, repo):
     # [req]/[svc] 'when updating a commit status' / it 'updates a commit status' and
     # it 'does not create a new commit status'
     first = _initial_coverage_status(gitlab, repo)
-    answer = post(gitlab, repo.main, state="success", name="coverage", ref="develop",
-                  description="new description", coverage=90.0)
+    answer = post(
+        gitlab, repo.main, state="success", name="coverage", ref="develop", description="new description", coverage=90.0
+    )
     assert answer.status == 201
     body = answer.json()
     assert (body["id"], body["sha"], body["status"], body["name"], body["ref"]) == (
-        first.json()["id"], repo.main, "success", "coverage", "develop")
+        first.json()["id"],
+        repo.main,
+        "success",
+        "coverage",
+        "develop",
+    )
     assert (body["coverage"], body["description"], body["target_url"]) == (
-        90.0, "new description", "http://gitlab.com/status")
+        90.0,
+        "new description",
+        "http://gitlab.com/status",
+    )
     assert counts(gitlab) == (1, 1)
 
 
@@ -356,8 +401,9 @@ def test_post_when_the_state_parameter_is_sent_the_same(gitlab, repo):
     # [req]/[svc] 'when updating a commit status' / 'when the `state` parameter is sent the
     # same' / it 'does not update the commit status'
     _initial_coverage_status(gitlab, repo)
-    answer = post(gitlab, repo.main, state="running", name="coverage", ref="develop",
-                  description="new description", coverage=90.0)
+    answer = post(
+        gitlab, repo.main, state="running", name="coverage", ref="develop", description="new description", coverage=90.0
+    )
     assert (answer.status, answer.json()) == (400, {"message": RUN_FROM_RUNNING})
     (job,) = jobs(gitlab)
     assert (job["description"], job["coverage"]) == ("coverage test", 10.0)
@@ -378,8 +424,7 @@ def test_post_with_pipeline_id_updates_the_correct_pipeline(gitlab, repo, two_pi
     answer = post(gitlab, repo.main, pipeline_id=other, state="success", ref="feature/x")
     assert (answer.status, answer.json()["pipeline_id"]) == (201, other)
     assert counts(gitlab) == (2, 1)
-    assert (pipeline_status(gitlab, first), pipeline_status(gitlab, other)) == (
-        "created", "success")
+    assert (pipeline_status(gitlab, first), pipeline_status(gitlab, other)) == ("created", "success")
 
 
 def test_post_with_pipeline_id_creates_a_status_on_an_old_pipeline(gitlab, repo, two_pipelines):
@@ -390,8 +435,7 @@ def test_post_with_pipeline_id_creates_a_status_on_an_old_pipeline(gitlab, repo,
     answer = post(gitlab, repo.main, pipeline_id=other, state="success", ref="feature/x")
     assert (answer.status, answer.json()["pipeline_id"]) == (201, other)
     assert counts(gitlab) == (5, 1)
-    assert (pipeline_status(gitlab, first), pipeline_status(gitlab, other)) == (
-        "created", "success")
+    assert (pipeline_status(gitlab, first), pipeline_status(gitlab, other)) == ("created", "success")
 
 
 def test_post_when_pipeline_id_and_sha_do_not_match(gitlab, repo, two_pipelines):
@@ -399,8 +443,7 @@ def test_post_when_pipeline_id_and_sha_do_not_match(gitlab, repo, two_pipelines)
     # it 'returns a service error'
     _, other = two_pipelines
     answer = post(gitlab, repo.feature, pipeline_id=other, state="success", ref="feature/x")
-    assert (answer.status, answer.json()) == (
-        404, {"message": "404 Pipeline for pipeline_id, sha and ref Not Found"})
+    assert (answer.status, answer.json()) == (404, {"message": "404 Pipeline for pipeline_id, sha and ref Not Found"})
     assert counts(gitlab) == (2, 0)
 
 
@@ -409,8 +452,7 @@ def test_post_when_a_missing_pipeline_id_is_provided(gitlab, repo, two_pipelines
     # Over HTTP a non-numeric id never reaches the service (Grape `type: Integer`), so both
     # the unknown number and the 'FakeID' string are checked.
     unknown = post(gitlab, repo.main, pipeline_id=9999, state="success", ref="feature/x")
-    assert (unknown.status, unknown.json()) == (
-        404, {"message": "404 Pipeline for pipeline_id, sha and ref Not Found"})
+    assert (unknown.status, unknown.json()) == (404, {"message": "404 Pipeline for pipeline_id, sha and ref Not Found"})
     fake = post(gitlab, repo.main, pipeline_id="FakeID", state="success", ref="feature/x")
     assert (fake.status, fake.json()) == (400, {"error": "pipeline_id is invalid"})
     assert counts(gitlab) == (2, 0)
@@ -420,8 +462,7 @@ def test_post_when_sha_and_pipeline_id_match_but_ref_does_not(gitlab, repo, two_
     # [svc] 'when a pipeline id is specified' / 'when sha and pipeline_id match but ref does not'
     _, other = two_pipelines
     answer = post(gitlab, repo.main, pipeline_id=other, state="success", ref="FakeRef")
-    assert (answer.status, answer.json()) == (
-        404, {"message": "404 Pipeline for pipeline_id, sha and ref Not Found"})
+    assert (answer.status, answer.json()) == (404, {"message": "404 Pipeline for pipeline_id, sha and ref Not Found"})
     assert counts(gitlab) == (2, 0)
 
 
@@ -430,12 +471,13 @@ def test_post_when_retrying_a_commit_status(gitlab, repo):
     # and it 'retries the commit status'
     failed = post(gitlab, repo.main, state="failed", name="test", ref="develop")
     answer = post(gitlab, repo.main, state="success", name="test", ref="develop")
-    assert (answer.status, answer.json()["sha"], answer.json()["status"]) == (
-        201, repo.main, "success")
+    assert (answer.status, answer.json()["sha"], answer.json()["status"]) == (201, repo.main, "success")
     assert answer.json()["id"] != failed.json()["id"]
     (pipeline,) = gitlab.pipelines()
     assert [(j["id"], j["retried"]) for j in pipeline["jobs"]] == [
-        (failed.json()["id"], True), (answer.json()["id"], False)]
+        (failed.json()["id"], True),
+        (answer.json()["id"], False),
+    ]
     assert pipeline["status"] == "success"
 
 
@@ -450,8 +492,7 @@ def test_post_when_status_is_invalid(gitlab, repo):
 def test_post_when_request_without_a_state_made(gitlab, repo):
     # [req] 'when request without a state made' / it 'does not create commit status'
     answer = post(gitlab, repo.main)
-    assert (answer.status, answer.json()) == (
-        400, {"error": "state is missing, state does not have a valid value"})
+    assert (answer.status, answer.json()) == (400, {"error": "state is missing, state does not have a valid value"})
     assert counts(gitlab) == (0, 0)
 
 
@@ -483,8 +524,10 @@ def test_post_when_target_url_is_invalid_or_unsupported(gitlab, repo, target_url
     # [req]/[svc] 'when target URL is an invalid address' and 'when target URL is an
     # unsupported scheme' / it 'responds with bad request status and validation errors'
     answer = post(gitlab, repo.main, state="pending", target_url=target_url)
-    assert (answer.status, answer.json()) == (400, {"message": {"target_url": [
-        "is blocked: Only allowed schemes are http, https"]}})
+    assert (answer.status, answer.json()) == (
+        400,
+        {"message": {"target_url": ["is blocked: Only allowed schemes are http, https"]}},
+    )
     assert counts(gitlab) == (1, 0)
 
 
@@ -493,8 +536,7 @@ def test_post_when_trying_to_update_a_status_of_a_different_type(gitlab, repo):
     # it 'responds with bad request status and validation errors'
     gitlab.add_pipeline(project="42", sha=repo.main, ref="ref", jobs=[{"name": "test-job"}])
     answer = post(gitlab, repo.main, state="pending", name="test-job")
-    assert (answer.status, answer.json()) == (
-        400, {"message": {"name": ["has already been taken"]}})
+    assert (answer.status, answer.json()) == (400, {"message": {"name": ["has already been taken"]}})
     assert counts(gitlab) == (1, 1)
 
 
@@ -512,8 +554,7 @@ def test_post_for_race_condition(gitlab, repo):
     answers: list[Answer] = []
 
     def send(name: str) -> None:
-        answers.append(post(gitlab, repo.main, state="running", name=name,
-                            description="testing"))
+        answers.append(post(gitlab, repo.main, state="running", name=name, description="testing"))
 
     threads = [threading.Thread(target=send, args=(name,)) for name in ("licenses", "security")]
     for thread in threads:
@@ -584,8 +625,7 @@ def test_post_without_ref_uses_the_newest_pipeline_of_the_commit(gitlab, repo):
     gitlab.add_pipeline(project="42", sha=repo.main, ref="release")
     newest = gitlab.add_pipeline(project="42", sha=repo.main, ref="v1.0")
     answer = post(gitlab, repo.main, state="success")
-    assert (answer.status, answer.json()["ref"], answer.json()["pipeline_id"]) == (
-        201, "v1.0", newest["id"])
+    assert (answer.status, answer.json()["ref"], answer.json()["pipeline_id"]) == (201, "v1.0", newest["id"])
 
 
 def test_post_with_a_ref_that_has_no_pipeline_yet(gitlab, repo, existing_pipeline):
@@ -611,16 +651,21 @@ def test_post_too_long_values(gitlab, repo, field, ref):
     if field == "description":
         params["description"] = "d" * 256
     answer = post(gitlab, repo.main, **params)
-    assert (answer.status, answer.json()) == (400, {"message": {
-        field: ["is too long (maximum is 255 characters)"]}})
+    assert (answer.status, answer.json()) == (400, {"message": {field: ["is too long (maximum is 255 characters)"]}})
 
 
 def test_post_too_long_target_url_is_reported_by_both_models(gitlab, repo):
     # [src] CommitStatus limits target_url to 255, GenericCommitStatus declares the same limit
     # again after its URL check; Rails runs and reports both validators.
     answer = post(gitlab, repo.main, state="running", target_url="http://h/" + "u" * 250)
-    assert (answer.status, answer.json()) == (400, {"message": {"target_url": [
-        "is too long (maximum is 255 characters)", "is too long (maximum is 255 characters)"]}})
+    assert (answer.status, answer.json()) == (
+        400,
+        {
+            "message": {
+                "target_url": ["is too long (maximum is 255 characters)", "is too long (maximum is 255 characters)"]
+            }
+        },
+    )
 
 
 def test_post_target_url_is_stripped(gitlab, repo):
@@ -629,17 +674,19 @@ def test_post_target_url_is_stripped(gitlab, repo):
     assert (answer.status, answer.json()["target_url"]) == (201, "http://ci.local/run/1")
 
 
-@pytest.mark.parametrize(("target_url", "problem"), [
-    ("HTTPS://ci.example.com", "Only allowed schemes are http, https"),
-    ("http://_ci.example.com/", "Hostname or IP address invalid"),
-    ("http://ci.example.com:8o/", "URI is invalid"),
-    ("http://", "URI is invalid"),
-])
+@pytest.mark.parametrize(
+    ("target_url", "problem"),
+    [
+        ("HTTPS://ci.example.com", "Only allowed schemes are http, https"),
+        ("http://_ci.example.com/", "Hostname or IP address invalid"),
+        ("http://ci.example.com:8o/", "URI is invalid"),
+        ("http://", "URI is invalid"),
+    ],
+)
 def test_post_target_url_blocked(gitlab, repo, target_url, problem):
     # [src] Gitlab::HTTP_V2::UrlBlocker validate_scheme / validate_hostname / parse_url
     answer = post(gitlab, repo.main, state="pending", target_url=target_url)
-    assert (answer.status, answer.json()) == (400, {"message": {"target_url": [
-        f"is blocked: {problem}"]}})
+    assert (answer.status, answer.json()) == (400, {"message": {"target_url": [f"is blocked: {problem}"]}})
 
 
 @pytest.mark.parametrize(("param", "value"), [("coverage", "abc"), ("pipeline_id", "1.5")])
@@ -651,13 +698,15 @@ def test_post_params_of_the_wrong_type(gitlab, repo, param, value):
 
 def test_post_blank_optional_values_keep_the_earlier_ones(gitlab, repo):
     # [src] `attributes_for_keys(%w[target_url description coverage])` drops blank values
-    post(gitlab, repo.main, state="running", description="first", coverage=5,
-         target_url="http://ci/1")
-    answer = post(gitlab, repo.main, state="success", description="", target_url=" ",
-                  coverage="")
+    post(gitlab, repo.main, state="running", description="first", coverage=5, target_url="http://ci/1")
+    answer = post(gitlab, repo.main, state="success", description="", target_url=" ", coverage="")
     body = answer.json()
     assert (answer.status, body["description"], body["target_url"], body["coverage"]) == (
-        201, "first", "http://ci/1", 5.0)
+        201,
+        "first",
+        "http://ci/1",
+        5.0,
+    )
 
 
 def test_post_statuses_of_different_users_do_not_update_each_other(gitlab, repo):
@@ -666,8 +715,7 @@ def test_post_statuses_of_different_users_do_not_update_each_other(gitlab, repo)
     theirs = post(gitlab, repo.main, token="glpat-developer2", state="success", ref="develop")
     assert theirs.status == 201
     assert theirs.json()["id"] != mine.json()["id"]
-    assert {j["id"]: j["retried"] for j in jobs(gitlab)} == {
-        mine.json()["id"]: True, theirs.json()["id"]: False}
+    assert {j["id"]: j["retried"] for j in jobs(gitlab)} == {mine.json()["id"]: True, theirs.json()["id"]: False}
 
 
 def test_post_update_marks_other_latest_statuses_of_that_name_retried(gitlab, repo):
@@ -675,21 +723,24 @@ def test_post_update_marks_other_latest_statuses_of_that_name_retried(gitlab, re
     # for every post; the matching scope has no `latest`, so a retried running status of the
     # same user is still the one updated.
     mine = post(gitlab, repo.main, state="running", ref="develop").json()
-    theirs = post(gitlab, repo.main, token="glpat-developer2", state="running",
-                  ref="develop").json()
+    theirs = post(gitlab, repo.main, token="glpat-developer2", state="running", ref="develop").json()
     again = post(gitlab, repo.main, state="success", ref="develop").json()
     assert again["id"] == mine["id"]
-    assert {j["id"]: j["retried"] for j in jobs(gitlab)} == {mine["id"]: True,
-                                                             theirs["id"]: True}
+    assert {j["id"]: j["retried"] for j in jobs(gitlab)} == {mine["id"]: True, theirs["id"]: True}
 
 
 def test_post_running_to_skipped_is_refused(gitlab, repo):
     # [src] CommitStatus `event :skip` has no transition from running
     post(gitlab, repo.main, state="running")
     answer = post(gitlab, repo.main, state="skipped")
-    assert (answer.status, answer.json()) == (400, {"message": (
-        'Cannot transition status via :skip from :running '
-        '(Reason(s): Status cannot transition via "skip")')})
+    assert (answer.status, answer.json()) == (
+        400,
+        {
+            "message": (
+                'Cannot transition status via :skip from :running (Reason(s): Status cannot transition via "skip")'
+            )
+        },
+    )
 
 
 def test_post_after_a_terminal_state_creates_a_new_status(gitlab, repo):
@@ -704,30 +755,42 @@ def test_post_after_a_terminal_state_creates_a_new_status(gitlab, repo):
 def test_post_read_api_token(gitlab, repo):
     # [src] lib/api/api.rb: read_api only for GET/HEAD; api_guard InsufficientScopeError
     answer = post(gitlab, repo.main, token="glpat-developer-read", state="running")
-    assert (answer.status, answer.json()) == (403, {
-        "error": "insufficient_scope",
-        "error_description":
-            "The request requires higher privileges than provided by the access token.",
-        "scope": "api"})
+    assert (answer.status, answer.json()) == (
+        403,
+        {
+            "error": "insufficient_scope",
+            "error_description": "The request requires higher privileges than provided by the access token.",
+            "scope": "api",
+        },
+    )
 
 
 def test_post_expired_and_revoked_tokens(gitlab, repo):
     # [src] api_guard ExpiredError / RevokedError responders
     expired = post(gitlab, repo.main, token="glpat-developer-expired", state="running")
     revoked = post(gitlab, repo.main, token="glpat-developer-revoked", state="running")
-    assert (expired.status, expired.json()) == (401, {
-        "error": "invalid_token",
-        "error_description":
-            "Token is expired. You can either do re-authorization or token refresh."})
-    assert (revoked.status, revoked.json()) == (401, {
-        "error": "invalid_token",
-        "error_description": "Token was revoked. You have to re-authorize from the user."})
+    assert (expired.status, expired.json()) == (
+        401,
+        {
+            "error": "invalid_token",
+            "error_description": "Token is expired. You can either do re-authorization or token refresh.",
+        },
+    )
+    assert (revoked.status, revoked.json()) == (
+        401,
+        {"error": "invalid_token", "error_description": "Token was revoked. You have to re-authorize from the user."},
+    )
 
 
 def test_post_job_token_is_not_accepted(gitlab, repo):
     # [src] the endpoint sets no `job_token_allowed` route setting, so JOB-TOKEN is ignored
-    answer = call(gitlab.base_url, "POST", f"/api/v4/projects/42/statuses/{repo.main}",
-                  headers={"JOB-TOKEN": DEV}, form={"state": "running"})
+    answer = call(
+        gitlab.base_url,
+        "POST",
+        f"/api/v4/projects/42/statuses/{repo.main}",
+        headers={"JOB-TOKEN": DEV},
+        form={"state": "running"},
+    )
     assert (answer.status, answer.json()) == (401, {"message": "401 Unauthorized"})
 
 
@@ -776,8 +839,7 @@ def test_get_commit_ref_with_pipeline(gitlab, repo):
     body = get_commit(gitlab, repo.main).json()
     assert body["status"] == "created"
     last = body["last_pipeline"]
-    assert (last["id"], last["ref"], last["sha"], last["status"]) == (
-        pipeline["id"], "main", repo.main, "created")
+    assert (last["id"], last["ref"], last["sha"], last["status"]) == (pipeline["id"], "main", repo.main, "created")
 
 
 def test_get_commit_when_pipeline_succeeds(gitlab, repo):
@@ -862,14 +924,16 @@ def test_get_commit_with_an_unreadable_stats_param(gitlab, repo):
     assert (answer.status, answer.json()) == (400, {"error": "stats is invalid"})
 
 
-@pytest.mark.parametrize(("body", "error"), [
-    ({"state": None}, "state does not have a valid value"),
-    ({"state": ""}, "state does not have a valid value"),
-    ({"state": "Success"}, "state does not have a valid value"),
-])
+@pytest.mark.parametrize(
+    ("body", "error"),
+    [
+        ({"state": None}, "state does not have a valid value"),
+        ({"state": ""}, "state does not have a valid value"),
+        ({"state": "Success"}, "state does not have a valid value"),
+    ],
+)
 def test_post_state_present_but_not_valid(gitlab, repo, body, error):
     # [src] Grape: `requires :state` only checks that the key is there; `values:` then refuses
     # null, blank and wrongly cased states
-    answer = call(gitlab.base_url, "POST", f"/api/v4/projects/42/statuses/{repo.main}",
-                  token=DEV, json=body)
+    answer = call(gitlab.base_url, "POST", f"/api/v4/projects/42/statuses/{repo.main}", token=DEV, json=body)
     assert (answer.status, answer.json()) == (400, {"error": error})

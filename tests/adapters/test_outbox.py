@@ -21,9 +21,18 @@ def update(event_id, state, when="2026-01-01T10:00:00.000000Z", *, run="uid-1", 
     final = state in ("success", "failed", "canceled")
     order = {"pending": "0", "running": "1"}.get(state, "2")
     return StatusUpdate(
-        event_id=event_id, event_type="dev.tekton.event.pipelinerun.x.v1", run=run, run_name="ci/build-1",
-        project="team/sub/app", sha="abc1234", ref="", name="tekton-pipeline", target_url="",
-        state=GitLabState(state), description=description, final=final,
+        event_id=event_id,
+        event_type="dev.tekton.event.pipelinerun.x.v1",
+        run=run,
+        run_name="ci/build-1",
+        project="team/sub/app",
+        sha="abc1234",
+        ref="",
+        name="tekton-pipeline",
+        target_url="",
+        state=GitLabState(state),
+        description=description,
+        final=final,
         rank=f"{int(final)}|{when}|{order}",
     )
 
@@ -82,9 +91,18 @@ def test_retry_waits_for_its_time_and_done_leaves_the_queue(outbox, clock):
     clock.now += 30
     (again,) = outbox.due()
     assert again.attempts == 1
-    assert outbox.problems() == [{"status": "pending", "project": "team/sub/app", "sha": "abc1234",
-                                  "name": "tekton-pipeline", "run": "ci/build-1", "state": "success",
-                                  "attempts": 1, "error": "HTTP 502: Bad Gateway"}]
+    assert outbox.problems() == [
+        {
+            "status": "pending",
+            "project": "team/sub/app",
+            "sha": "abc1234",
+            "name": "tekton-pipeline",
+            "run": "ci/build-1",
+            "state": "success",
+            "attempts": 1,
+            "error": "HTTP 502: Bad Gateway",
+        }
+    ]
     outbox.mark_done(again.seq, posted_id=7)
     assert outbox.due() == [] and outbox.next_due_in() is None
     assert outbox.counts()["done"] == 1 and outbox.problems() == []

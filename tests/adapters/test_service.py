@@ -27,18 +27,36 @@ def service(gitlab, tmp_path):
 def pipelinerun(sha, status="Unknown", reason="Running", message="", when="2026-01-01T10:00:00Z", uid="uid-1"):
     return {
         "metadata": {"name": "build-1", "namespace": "ci", "uid": uid},
-        "spec": {"params": [{"name": "REPO_PATH_ONLY", "value": PROJECT_PATH},
-                            {"name": "SOURCE_REVISION", "value": sha}]},
-        "status": {"conditions": [{"type": "Succeeded", "status": status, "reason": reason,
-                                   "message": message, "lastTransitionTime": when}]},
+        "spec": {
+            "params": [{"name": "REPO_PATH_ONLY", "value": PROJECT_PATH}, {"name": "SOURCE_REVISION", "value": sha}]
+        },
+        "status": {
+            "conditions": [
+                {
+                    "type": "Succeeded",
+                    "status": status,
+                    "reason": reason,
+                    "message": message,
+                    "lastTransitionTime": when,
+                }
+            ]
+        },
     }
 
 
 def send(base_url, kind, run, *, event_id=None, headers=None, body=None):
     """POST one binary-mode CloudEvent the way Tekton's controller does."""
-    sent = {"Ce-Id": event_id or str(uuid.uuid4()), "Ce-Type": f"dev.tekton.event.pipelinerun.{kind}.v1",
-            "Ce-Source": "/apis///namespaces/ci/pipelineruns/build-1", "Ce-Specversion": "1.0",
-            "Content-Type": "application/json"} if headers is None else headers
+    sent = (
+        {
+            "Ce-Id": event_id or str(uuid.uuid4()),
+            "Ce-Type": f"dev.tekton.event.pipelinerun.{kind}.v1",
+            "Ce-Source": "/apis///namespaces/ci/pipelineruns/build-1",
+            "Ce-Specversion": "1.0",
+            "Content-Type": "application/json",
+        }
+        if headers is None
+        else headers
+    )
     raw = json.dumps({"pipelineRun": run}).encode() if body is None else body
     return request(base_url, "POST", "/", raw, sent)
 
@@ -190,13 +208,24 @@ def test_ignored_runs_are_answered_200_and_counted(service, gitlab):
     assert gitlab.requests() == []
 
 
-@pytest.mark.parametrize(("headers", "body", "error"), [
-    pytest.param({"Content-Type": "application/json"}, b'{"pipelineRun": {}}', "not a CloudEvent", id="no-ce"),
-    pytest.param({"ce-id": "1", "ce-type": "dev.tekton.event.pipelinerun.failed.v1"}, b"{oops",
-                 "body is not valid JSON", id="bad-json"),
-    pytest.param({"ce-id": "1", "ce-type": "dev.tekton.event.pipelinerun.failed.v1"}, b'{"taskRun": {}}',
-                 "dev.tekton.event.pipelinerun.failed.v1: data has no pipelineRun object", id="no-pipelinerun"),
-])
+@pytest.mark.parametrize(
+    ("headers", "body", "error"),
+    [
+        pytest.param({"Content-Type": "application/json"}, b'{"pipelineRun": {}}', "not a CloudEvent", id="no-ce"),
+        pytest.param(
+            {"ce-id": "1", "ce-type": "dev.tekton.event.pipelinerun.failed.v1"},
+            b"{oops",
+            "body is not valid JSON",
+            id="bad-json",
+        ),
+        pytest.param(
+            {"ce-id": "1", "ce-type": "dev.tekton.event.pipelinerun.failed.v1"},
+            b'{"taskRun": {}}',
+            "dev.tekton.event.pipelinerun.failed.v1: data has no pipelineRun object",
+            id="no-pipelinerun",
+        ),
+    ],
+)
 def test_malformed_events_get_400_with_a_json_error(service, headers, body, error):
     status, answer = send(service.base_url, "failed", None, headers=headers, body=body)
     assert status == 400 and answer["error"].startswith(error)
@@ -204,10 +233,20 @@ def test_malformed_events_get_400_with_a_json_error(service, headers, body, erro
 
 
 def test_structured_mode_is_accepted_too(service, gitlab, repo):
-    envelope = {"specversion": "1.0", "id": "s1", "source": "/x", "type": "dev.tekton.event.pipelinerun.successful.v1",
-                "data": {"pipelineRun": pipelinerun(repo.main, "True", "Succeeded")}}
-    status, answer = send(service.base_url, "successful", None, body=json.dumps(envelope).encode(),
-                          headers={"Content-Type": "application/cloudevents+json"})
+    envelope = {
+        "specversion": "1.0",
+        "id": "s1",
+        "source": "/x",
+        "type": "dev.tekton.event.pipelinerun.successful.v1",
+        "data": {"pipelineRun": pipelinerun(repo.main, "True", "Succeeded")},
+    }
+    status, answer = send(
+        service.base_url,
+        "successful",
+        None,
+        body=json.dumps(envelope).encode(),
+        headers={"Content-Type": "application/cloudevents+json"},
+    )
     assert (status, answer["result"]) == (202, "accepted")
     settle(service.base_url)
     assert jobs(gitlab) == [("tekton-pipeline", "success")]

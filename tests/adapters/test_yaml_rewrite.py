@@ -32,8 +32,12 @@ FIXTURES = Path(__file__).parent.parent / "fixtures" / "instrument"
 CASES = [
     pytest.param("seed-before.yaml", "seed-after.yaml", Options(), id="seed"),
     pytest.param("odd-before.yaml", "odd-after.yaml", Options(start_status=True), id="odd-indent"),
-    pytest.param("pipelinerun-before.yaml", "pipelinerun-after.yaml",
-                 Options(style="one-task", context="ci/tekton"), id="pipelinerun"),
+    pytest.param(
+        "pipelinerun-before.yaml",
+        "pipelinerun-after.yaml",
+        Options(style="one-task", context="ci/tekton"),
+        id="pipelinerun",
+    ),
     pytest.param("flow-before.json", "flow-after.json", Options(start_status=True), id="json"),
     pytest.param("moved-before.yaml", "moved-after.yaml", Options(start_status=True), id="moved"),
     pytest.param("guarded-before.yaml", "guarded-after.yaml", Options(), id="guarded"),
@@ -93,8 +97,7 @@ def test_seed_finally_tasks_are_the_answer_pattern() -> None:
     spec = doc["spec"]
     assert [t["name"] for t in spec["tasks"]] == ["fetch-repository", "buildpacks"]
     failed, success, canceled = spec["finally"]
-    assert failed["when"] == [
-        {"input": "$(tasks.status)", "operator": "in", "values": ["Failed", "None"]}]
+    assert failed["when"] == [{"input": "$(tasks.status)", "operator": "in", "values": ["Failed", "None"]}]
     # The seed has no DAG guard: Completed only follows a graceful stop, reported as canceled.
     assert success["when"][0]["values"] == ["Succeeded"]
     assert canceled["when"][0]["values"] == ["Completed"]
@@ -107,8 +110,7 @@ def test_seed_finally_tasks_are_the_answer_pattern() -> None:
         "GITLAB_TOKEN_SECRET_NAME": "gitlab-api-secret",
         "GITLAB_TOKEN_SECRET_KEY": "token",
         "SHA": "$(params.SOURCE_REVISION)",
-        "TARGET_URL": "$(params.TEKTON_DASHBOARD_HOST)/#/namespaces/default/pipelineruns/"
-                      "$(context.pipelineRun.name)",
+        "TARGET_URL": "$(params.TEKTON_DASHBOARD_HOST)/#/namespaces/default/pipelineruns/$(context.pipelineRun.name)",
         "CONTEXT": "tekton-pipeline",
         "DESCRIPTION": "Finished building your commit in Tekton",
     }
@@ -161,14 +163,18 @@ def test_yaml_syntax_error_names_file_and_line() -> None:
 
 
 def test_multi_document_instruments_each_pipeline() -> None:
-    one = "apiVersion: tekton.dev/v1\nkind: Pipeline\nmetadata:\n  name: {n}\nspec:\n" \
-          "  tasks:\n  - name: a\n    taskRef:\n      name: x\n"
+    one = (
+        "apiVersion: tekton.dev/v1\nkind: Pipeline\nmetadata:\n  name: {n}\nspec:\n"
+        "  tasks:\n  - name: a\n    taskRef:\n      name: x\n"
+    )
     text = "---\n" + one.format(n="p1") + "---\n" + one.format(n="p2")
     result = instrument_text(text, "two.yaml", Options(style="one-task"))
     assert result.changed == ("two.yaml#1: spec", "two.yaml#2: spec")
     docs = parse_text(result.text, "two.yaml")
     assert [[t["name"] for t in d.data["spec"]["finally"]] for d in docs] == [
-        ["report-pipeline-status-to-gitlab"], ["report-pipeline-status-to-gitlab"]]
+        ["report-pipeline-status-to-gitlab"],
+        ["report-pipeline-status-to-gitlab"],
+    ]
 
 
 def test_end_of_file_without_newline_gets_its_own_line() -> None:
@@ -181,12 +187,21 @@ def test_end_of_file_without_newline_gets_its_own_line() -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        pytest.param("a:\n  b:\n    c: 1\n  l:\n    - x: 1\n      y: 2\n",
-                     IndentStyle(mapping=2, sequence_offset=2, dash_width=2), id="two"),
-        pytest.param("a:\n    b: 1\n    l:\n    - x: 1\n      y: 2\n    - x: 3\n",
-                     IndentStyle(mapping=4, sequence_offset=0, dash_width=2), id="four-flush"),
-        pytest.param("l:\n  -   x: 1\n      y: 2\n  -   x: 3\n",
-                     IndentStyle(mapping=2, sequence_offset=2, dash_width=4), id="wide-dash"),
+        pytest.param(
+            "a:\n  b:\n    c: 1\n  l:\n    - x: 1\n      y: 2\n",
+            IndentStyle(mapping=2, sequence_offset=2, dash_width=2),
+            id="two",
+        ),
+        pytest.param(
+            "a:\n    b: 1\n    l:\n    - x: 1\n      y: 2\n    - x: 3\n",
+            IndentStyle(mapping=4, sequence_offset=0, dash_width=2),
+            id="four-flush",
+        ),
+        pytest.param(
+            "l:\n  -   x: 1\n      y: 2\n  -   x: 3\n",
+            IndentStyle(mapping=2, sequence_offset=2, dash_width=4),
+            id="wide-dash",
+        ),
         pytest.param("{a: {b: 1}}\n", IndentStyle(), id="flow-only-defaults"),
     ],
 )
@@ -197,9 +212,17 @@ def test_detect_style(text: str, expected: IndentStyle) -> None:
 def test_render_sequence_quotes_values_and_keeps_flow_lists() -> None:
     style = IndentStyle(mapping=4, sequence_offset=0, dash_width=2)
     lines = render_sequence(
-        [{"name": "t", "when": [{"input": "$(tasks.status)", "values": FlowList(("a", "b"))}],
-          "taskRef": {"name": "x"}, "params": [{"name": "on", "value": "true"}]}],
-        4, style)
+        [
+            {
+                "name": "t",
+                "when": [{"input": "$(tasks.status)", "values": FlowList(("a", "b"))}],
+                "taskRef": {"name": "x"},
+                "params": [{"name": "on", "value": "true"}],
+            }
+        ],
+        4,
+        style,
+    )
     assert lines == [
         "    - name: t",
         "      when:",
@@ -215,8 +238,14 @@ def test_render_sequence_quotes_values_and_keeps_flow_lists() -> None:
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("plain-name", "plain-name"), ("yes", '"yes"'), ("1.10", '"1.10"'),
-     ("$(params.x)", '"$(params.x)"'), ("a b", '"a b"'), ('say "hi"', '"say \\"hi\\""')],
+    [
+        ("plain-name", "plain-name"),
+        ("yes", '"yes"'),
+        ("1.10", '"1.10"'),
+        ("$(params.x)", '"$(params.x)"'),
+        ("a b", '"a b"'),
+        ('say "hi"', '"say \\"hi\\""'),
+    ],
 )
 def test_scalar(value: str, expected: str) -> None:
     assert scalar(value) == expected
@@ -232,8 +261,10 @@ def test_append_to_block_sequence_after_trailing_comment_of_last_item() -> None:
 def test_append_to_flow_sequences() -> None:
     text = "a: [x, 'y']  # c\nb: []\n"
     root = _root(text)
-    edits = [append_items(text, child(root, "a"), ["z"], IndentStyle()),
-             append_items(text, child(root, "b"), [{"k": "v"}], IndentStyle())]
+    edits = [
+        append_items(text, child(root, "a"), ["z"], IndentStyle()),
+        append_items(text, child(root, "b"), [{"k": "v"}], IndentStyle()),
+    ]
     assert apply_edits(text, edits) == 'a: [x, \'y\', "z"]  # c\nb: [{"k": "v"}]\n'
 
 
@@ -268,17 +299,22 @@ def test_remove_flow_item(index: int, expected: str) -> None:
 def test_insert_entry_before_and_after_keys() -> None:
     text = "m:\n  a: 1  # one\n  # about b\n  b:\n    - x\n  c: 3\n"
     mapping = child(_root(text), "m")
-    edits = [insert_entry(text, mapping, "new1", "v", IndentStyle(), before="b"),
-             insert_entry(text, mapping, "new2", ["w"], IndentStyle(), after="b")]
+    edits = [
+        insert_entry(text, mapping, "new1", "v", IndentStyle(), before="b"),
+        insert_entry(text, mapping, "new2", ["w"], IndentStyle(), after="b"),
+    ]
     assert apply_edits(text, edits) == (
-        "m:\n  a: 1  # one\n  new1: v\n  # about b\n  b:\n    - x\n  new2:\n    - w\n  c: 3\n")
+        "m:\n  a: 1  # one\n  new1: v\n  # about b\n  b:\n    - x\n  new2:\n    - w\n  c: 3\n"
+    )
 
 
 def test_insert_entry_in_flow_mapping() -> None:
     text = "m: {a: 1}\ne: {}\n"
     root = _root(text)
-    edits = [insert_entry(text, child(root, "m"), "b", ["x"], IndentStyle()),
-             insert_entry(text, child(root, "e"), "c", "y", IndentStyle())]
+    edits = [
+        insert_entry(text, child(root, "m"), "b", ["x"], IndentStyle()),
+        insert_entry(text, child(root, "e"), "c", "y", IndentStyle()),
+    ]
     assert apply_edits(text, edits) == 'm: {a: 1, "b": ["x"]}\ne: {"c": "y"}\n'
 
 
@@ -289,8 +325,7 @@ def test_apply_edits_keeps_given_order_at_one_offset_and_refuses_overlaps() -> N
 
 
 def test_to_plain_keeps_scalars_as_text() -> None:
-    assert to_plain(_root("a: [1, yes, '0.1']\nb: {c: ~}\n")) == {
-        "a": ["1", "yes", "0.1"], "b": {"c": "~"}}
+    assert to_plain(_root("a: [1, yes, '0.1']\nb: {c: ~}\n")) == {"a": ["1", "yes", "0.1"], "b": {"c": "~"}}
 
 
 ONE_TASK = Options(style="one-task")
@@ -304,27 +339,46 @@ def _heads(text: str) -> list[str]:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        pytest.param("kind: Pipeline\nspec:\n  params: []\n  tasks:\n  - name: a\n"
-                     "  finally: []  # none yet\n",
-                     ["kind: Pipeline", "spec:", "  params:", "  - name: GITLAB_HOST_URL",
-                      "  - name: REPO_FULL_NAME", "  - name: SHA",
-                      "  - name: GITLAB_TOKEN_SECRET_NAME", "  - name: GITLAB_TOKEN_SECRET_KEY",
-                      "  - name: TEKTON_DASHBOARD_URL", "  tasks:", "  - name: a",
-                      "  finally:  # none yet", "  - name: report-pipeline-status-to-gitlab"],
-                     id="empty-flow-lists"),
-        pytest.param("kind: Pipeline\nspec:\n  params: [{name: sha}, {name: gitlab-host},"
-                     " {name: repo-path}, {name: dashboard-url}]\n  tasks:\n  - name: a\n"
-                     "  finally: ~\n  results: []\n",
-                     ["kind: Pipeline", "spec:",
-                      '  params: [{name: sha}, {name: gitlab-host}, {name: repo-path}, '
-                      '{name: dashboard-url}, {"name": "GITLAB_TOKEN_SECRET_NAME", '
-                      '"type": "string", "description": "Name of the Secret holding the GitLab '
-                      'API token (scope api)", "default": "gitlab-api-secret"}, {"name": '
-                      '"GITLAB_TOKEN_SECRET_KEY", "type": "string", "description": "Key of the '
-                      'GitLab API token in that Secret", "default": "token"}]',
-                      "  tasks:", "  - name: a", "  finally:",
-                      "  - name: report-pipeline-status-to-gitlab", "  results: []"],
-                     id="null-finally-flow-params"),
+        pytest.param(
+            "kind: Pipeline\nspec:\n  params: []\n  tasks:\n  - name: a\n  finally: []  # none yet\n",
+            [
+                "kind: Pipeline",
+                "spec:",
+                "  params:",
+                "  - name: GITLAB_HOST_URL",
+                "  - name: REPO_FULL_NAME",
+                "  - name: SHA",
+                "  - name: GITLAB_TOKEN_SECRET_NAME",
+                "  - name: GITLAB_TOKEN_SECRET_KEY",
+                "  - name: TEKTON_DASHBOARD_URL",
+                "  tasks:",
+                "  - name: a",
+                "  finally:  # none yet",
+                "  - name: report-pipeline-status-to-gitlab",
+            ],
+            id="empty-flow-lists",
+        ),
+        pytest.param(
+            "kind: Pipeline\nspec:\n  params: [{name: sha}, {name: gitlab-host},"
+            " {name: repo-path}, {name: dashboard-url}]\n  tasks:\n  - name: a\n"
+            "  finally: ~\n  results: []\n",
+            [
+                "kind: Pipeline",
+                "spec:",
+                "  params: [{name: sha}, {name: gitlab-host}, {name: repo-path}, "
+                '{name: dashboard-url}, {"name": "GITLAB_TOKEN_SECRET_NAME", '
+                '"type": "string", "description": "Name of the Secret holding the GitLab '
+                'API token (scope api)", "default": "gitlab-api-secret"}, {"name": '
+                '"GITLAB_TOKEN_SECRET_KEY", "type": "string", "description": "Key of the '
+                'GitLab API token in that Secret", "default": "token"}]',
+                "  tasks:",
+                "  - name: a",
+                "  finally:",
+                "  - name: report-pipeline-status-to-gitlab",
+                "  results: []",
+            ],
+            id="null-finally-flow-params",
+        ),
     ],
 )
 def test_empty_and_flow_lists(text: str, expected: list[str]) -> None:

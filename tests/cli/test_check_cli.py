@@ -28,8 +28,12 @@ def test_clean_pipeline_exits_0(capsys):
     assert out.endswith("result: every outcome class reports exactly one final status\n")
     stopped = next(line for line in out.splitlines() if line.startswith("StoppedRunFinally while build runs "))
     assert [c.strip() for c in stopped.split("  ") if c.strip()] == [
-        "StoppedRunFinally while build runs", "Completed", "report-canceled", "canceled (report-canceled)",
-        "False/Cancelled", "ok",
+        "StoppedRunFinally while build runs",
+        "Completed",
+        "report-canceled",
+        "canceled (report-canceled)",
+        "False/Cancelled",
+        "ok",
     ]
 
 
@@ -43,7 +47,17 @@ def test_seed_original_exits_1_with_counterexample(capsys):
     ) in out
     assert out.splitlines()[1] == "reporters: report-pipeline-end-to-gitlab (DAG task)"
     assert out.splitlines()[3].split() == [
-        "class", "$(tasks.status)", "finally", "reporters", "run", "states", "posted", "run", "ends", "as", "verdict",
+        "class",
+        "$(tasks.status)",
+        "finally",
+        "reporters",
+        "run",
+        "states",
+        "posted",
+        "run",
+        "ends",
+        "as",
+        "verdict",
     ]
 
 
@@ -71,8 +85,12 @@ def test_json_output(capsys):
     assert stopped["tasksStatus"] == "Completed"
     assert stopped["runEndsAs"]["reason"] == "Cancelled"
     assert stopped["posted"] == [
-        {"reporter": "report-pipeline-success-to-gitlab", "finally": True, "context": "tekton-pipeline",
-         "state": "success"}
+        {
+            "reporter": "report-pipeline-success-to-gitlab",
+            "finally": True,
+            "context": "tekton-pipeline",
+            "state": "success",
+        }
     ]
     assert stopped["verdict"] == "CONTRADICTION"
     assert len(data["problems"]) == 1 and len(data["limits"]) == 3

@@ -36,8 +36,7 @@ def test_seed_after_instrumenting(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_dot_for_an_embedded_pipeline_spec(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["graph", "-f", str(FIXTURES / "pipelinerun-after.yaml"),
-                 "--format", "dot"]) == 0
+    assert main(["graph", "-f", str(FIXTURES / "pipelinerun-after.yaml"), "--format", "dot"]) == 0
     assert capsys.readouterr().out == (
         'digraph "build-" {\n'
         "  compound=true;\n"
@@ -57,12 +56,15 @@ def test_dot_for_an_embedded_pipeline_spec(capsys: pytest.CaptureFixture[str]) -
 
 def test_one_graph_per_pipeline(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     target = tmp_path / "two.yaml"
-    target.write_text("kind: Pipeline\nmetadata: {name: a}\nspec: {tasks: [{name: x}]}\n---\n"
-                      "kind: Pipeline\nmetadata: {name: b}\nspec: {tasks: [{name: y}]}\n")
+    target.write_text(
+        "kind: Pipeline\nmetadata: {name: a}\nspec: {tasks: [{name: x}]}\n---\n"
+        "kind: Pipeline\nmetadata: {name: b}\nspec: {tasks: [{name: y}]}\n"
+    )
     assert main(["graph", "-f", str(target)]) == 0
     assert capsys.readouterr().out == (
         'flowchart TB\n  %% a\n  subgraph tasks\n    t_x["x"]\n  end\n'
-        '\nflowchart TB\n  %% b\n  subgraph tasks\n    t_y["y"]\n  end\n')
+        '\nflowchart TB\n  %% b\n  subgraph tasks\n    t_y["y"]\n  end\n'
+    )
 
 
 def test_nothing_to_draw_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -72,7 +74,8 @@ def test_nothing_to_draw_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert capsys.readouterr().err == (
         f"error: {target}: no Pipeline and no PipelineRun with an embedded spec.pipelineSpec "
         "to draw\n  fix: pass the Pipeline file with -f (a PipelineRun's pipelineRef is not "
-        "followed)\n")
+        "followed)\n"
+    )
 
 
 def test_bad_format_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:

@@ -34,53 +34,109 @@ def token_file(tmp_path):
     return str(path)
 
 
-@pytest.mark.parametrize(("extra", "env_token", "message"), [
-    pytest.param([], "", "error: no GitLab token; fix: pass --token-file FILE or set GITLAB_TOKEN", id="no-token"),
-    pytest.param(["--token-file", "/nonexistent/token"], "",
-                 "error: --token-file: cannot read /nonexistent/token: No such file or directory", id="missing-file"),
-    pytest.param(["--port", "http"], TOKEN,
-                 "error: --port: 'http' is not a port number; fix: e.g. --port 8080 (0 = any free)", id="bad-port"),
-    pytest.param(["--max-backoff", "-1"], TOKEN,
-                 "error: --max-backoff: '-1' must be a number of seconds > 0", id="bad-backoff"),
-    pytest.param(["--gitlab-url", "https://user:pw@gitlab.example"], TOKEN,
-                 "error: the GitLab URL must not hold credentials; give the token apart", id="url-credentials"),
-    pytest.param(["--name", " "], TOKEN,
-                 "error: --name: empty; fix: give a status name such as tekton-pipeline", id="empty-name"),
-])
+@pytest.mark.parametrize(
+    ("extra", "env_token", "message"),
+    [
+        pytest.param([], "", "error: no GitLab token; fix: pass --token-file FILE or set GITLAB_TOKEN", id="no-token"),
+        pytest.param(
+            ["--token-file", "/nonexistent/token"],
+            "",
+            "error: --token-file: cannot read /nonexistent/token: No such file or directory",
+            id="missing-file",
+        ),
+        pytest.param(
+            ["--port", "http"],
+            TOKEN,
+            "error: --port: 'http' is not a port number; fix: e.g. --port 8080 (0 = any free)",
+            id="bad-port",
+        ),
+        pytest.param(
+            ["--max-backoff", "-1"],
+            TOKEN,
+            "error: --max-backoff: '-1' must be a number of seconds > 0",
+            id="bad-backoff",
+        ),
+        pytest.param(
+            ["--gitlab-url", "https://user:pw@gitlab.example"],
+            TOKEN,
+            "error: the GitLab URL must not hold credentials; give the token apart",
+            id="url-credentials",
+        ),
+        pytest.param(
+            ["--name", " "],
+            TOKEN,
+            "error: --name: empty; fix: give a status name such as tekton-pipeline",
+            id="empty-name",
+        ),
+    ],
+)
 def test_bad_flags_exit_2_with_one_message(tmp_path, monkeypatch, capsys, extra, env_token, message):
     monkeypatch.setenv("GITLAB_TOKEN", env_token)
-    code = main(["serve", "--gitlab-url", "http://127.0.0.1:9", "--db", str(tmp_path / "o.db"), "--port", "0",
-                 *extra])
+    code = main(["serve", "--gitlab-url", "http://127.0.0.1:9", "--db", str(tmp_path / "o.db"), "--port", "0", *extra])
     captured = capsys.readouterr()
     assert (code, captured.err.strip(), captured.out) == (2, message, "")
 
 
 def test_an_unusable_db_path_exits_2(tmp_path, capsys, token_file):
-    code = main(["serve", "--gitlab-url", "http://127.0.0.1:9", "--token-file", token_file,
-                 "--db", str(tmp_path), "--port", "0"])
+    code = main(
+        [
+            "serve",
+            "--gitlab-url",
+            "http://127.0.0.1:9",
+            "--token-file",
+            token_file,
+            "--db",
+            str(tmp_path),
+            "--port",
+            "0",
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 2 and err.startswith(f"error: --db: cannot use {tmp_path} as the outbox: ")
     assert "Traceback" not in err
 
 
 def test_a_taken_port_exits_2(tmp_path, capsys, token_file, gitlab):
-    code = main(["serve", "--gitlab-url", gitlab.base_url, "--token-file", token_file,
-                 "--db", str(tmp_path / "o.db"), "--port", str(gitlab.port)])
+    code = main(
+        [
+            "serve",
+            "--gitlab-url",
+            gitlab.base_url,
+            "--token-file",
+            token_file,
+            "--db",
+            str(tmp_path / "o.db"),
+            "--port",
+            str(gitlab.port),
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 2 and err.startswith(f"error: cannot listen on 127.0.0.1:{gitlab.port}: ")
 
 
 def _post_event(base_url, sha):
     host, port = base_url.removeprefix("http://").split(":")
-    run = {"metadata": {"name": "build-1", "namespace": "ci", "uid": "u1"},
-           "spec": {"params": [{"name": "REPO_PATH_ONLY", "value": PROJECT_PATH},
-                               {"name": "SOURCE_REVISION", "value": sha}]},
-           "status": {"conditions": [{"type": "Succeeded", "status": "False", "reason": "Cancelled"}]}}
+    run = {
+        "metadata": {"name": "build-1", "namespace": "ci", "uid": "u1"},
+        "spec": {
+            "params": [{"name": "REPO_PATH_ONLY", "value": PROJECT_PATH}, {"name": "SOURCE_REVISION", "value": sha}]
+        },
+        "status": {"conditions": [{"type": "Succeeded", "status": "False", "reason": "Cancelled"}]},
+    }
     connection = http.client.HTTPConnection(host, int(port), timeout=10)
     try:
-        connection.request("POST", "/", body=json.dumps({"pipelineRun": run}), headers={
-            "Ce-Id": "e1", "Ce-Type": "dev.tekton.event.pipelinerun.failed.v1", "Ce-Specversion": "1.0",
-            "Ce-Source": "/x", "Content-Type": "application/json"})
+        connection.request(
+            "POST",
+            "/",
+            body=json.dumps({"pipelineRun": run}),
+            headers={
+                "Ce-Id": "e1",
+                "Ce-Type": "dev.tekton.event.pipelinerun.failed.v1",
+                "Ce-Specversion": "1.0",
+                "Ce-Source": "/x",
+                "Content-Type": "application/json",
+            },
+        )
         return connection.getresponse().status
     finally:
         connection.close()
@@ -90,9 +146,23 @@ def _post_event(base_url, sha):
 def test_real_process_reports_and_stops_cleanly(tmp_path, gitlab, repo, signum):
     env = {**os.environ, "GITLAB_TOKEN": TOKEN}
     process = subprocess.Popen(
-        [sys.executable, "-m", "finale", "serve", "--gitlab-url", gitlab.base_url, "--db", str(tmp_path / "o.db"),
-         "--port", "0"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        [
+            sys.executable,
+            "-m",
+            "finale",
+            "serve",
+            "--gitlab-url",
+            gitlab.base_url,
+            "--db",
+            str(tmp_path / "o.db"),
+            "--port",
+            "0",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     try:
         ready = process.stdout.readline().strip()
         assert ready.startswith("finale serve listening on http://127.0.0.1:")

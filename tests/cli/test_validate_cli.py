@@ -40,7 +40,7 @@ def test_problems_with_fixes(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     path.write_text(BROKEN)
     assert main(["validate", "-f", str(path)]) == 2
     assert capsys.readouterr().out == (
-        f"{path}: spec.tasks[1].name: invalid value \"Test\"\n"
+        f'{path}: spec.tasks[1].name: invalid value "Test"\n'
         "  fix: Pipeline Task name must be a valid DNS Label: use lowercase letters, digits and "
         "'-', start and end with a letter or digit\n"
         f"{path}: spec.tasks: invalid value: couldn't add link between build and clone: task "
@@ -55,7 +55,7 @@ def test_tekton_text(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     assert main(["validate", "--tekton-text", "-f", str(path)]) == 2
     last = capsys.readouterr().out.split("\n", 4)[4]
     assert last == (
-        f"{path}: Tekton would say: validation failed: invalid value \"Test\": "
+        f'{path}: Tekton would say: validation failed: invalid value "Test": '
         "spec.tasks[1].name\nPipeline Task name must be a valid DNS Label.For more info refer to "
         "https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names\n"
         "invalid value: couldn't add link between build and clone: task build depends on clone "
@@ -80,10 +80,8 @@ def test_missing_file(capsys: pytest.CaptureFixture[str]) -> None:
     assert capsys.readouterr().out == "no-such-file.yaml: no such file (check the -f argument)\n"
 
 
-def test_stdin_and_features(monkeypatch: pytest.MonkeyPatch,
-                            capsys: pytest.CaptureFixture[str]) -> None:
-    text = ("apiVersion: tekton.dev/v1\nkind: Pipeline\nmetadata: {name: p}\nspec:\n"
-            "  params: [{name: x, enum: [a]}]\n")
+def test_stdin_and_features(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    text = "apiVersion: tekton.dev/v1\nkind: Pipeline\nmetadata: {name: p}\nspec:\n  params: [{name: x, enum: [a]}]\n"
     monkeypatch.setattr(sys, "stdin", io.StringIO(text))
     assert main(["validate", "-f", "-"]) == 2
     assert "feature flag `enable-param-enum` should be set to true" in capsys.readouterr().out
@@ -97,17 +95,19 @@ def test_not_an_object(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
     path.write_text("- 1\n- 2\n")
     assert main(["validate", "-f", str(path)]) == 2
     assert capsys.readouterr().out == (
-        f"{path}: expected a Kubernetes object (a mapping with apiVersion and kind), got list\n")
+        f"{path}: expected a Kubernetes object (a mapping with apiVersion and kind), got list\n"
+    )
 
 
 def test_real_process_exit_code(tmp_path: Path) -> None:
     path = tmp_path / "p.yaml"
     path.write_text(BROKEN)
-    done = subprocess.run([sys.executable, "-m", "finale", "validate", "-f", str(path)],
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "finale", "validate", "-f", str(path)], capture_output=True, text=True, check=False
+    )
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
-    assert done.stdout.startswith(f"{path}: spec.tasks[1].name: invalid value \"Test\"\n")
+    assert done.stdout.startswith(f'{path}: spec.tasks[1].name: invalid value "Test"\n')
 
 
 def test_empty_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -115,8 +115,7 @@ def test_empty_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert capsys.readouterr().out == f"{tmp_path}: no .yaml, .yml or .json files in this directory\n"
 
 
-def test_multi_document_file_names_each_object(tmp_path: Path,
-                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_multi_document_file_names_each_object(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "all.yaml"
     path.write_text((DATA / "seed_pipeline.yaml").read_text() + "---\n" + BROKEN)
     assert main(["validate", "-f", str(path)]) == 2

@@ -51,9 +51,11 @@ TASK_ENUM = (ParamSpec(name="m", enum=("v1", "v2", "v3")), ParamSpec(name="free"
         (ParamSpec(name="p", enum=("v4",)), {"m": "literal"}, None),
         # Go returns at the first referenced param whose Task param has no enum, so later ones pass.
         (ParamSpec(name="p", enum=("v4",)), {"free": "$(params.p)", "m": "$(params.p)"}, None),
-        (ParamSpec(name="p", enum=("v4",)), {"m": '$(params["p"])'}, (
-            'pipeline param "p" enum: [v4] is not a subset of the referenced in "t" task param enum: [v1 v2 v3]'
-        )),
+        (
+            ParamSpec(name="p", enum=("v4",)),
+            {"m": '$(params["p"])'},
+            ('pipeline param "p" enum: [v4] is not a subset of the referenced in "t" task param enum: [v1 v2 v3]'),
+        ),
     ],
 )
 def test_enum_subset(pipeline: ParamSpec, task_params: dict[str, Any], problem: str | None) -> None:

@@ -11,20 +11,75 @@ from finale.adapters.yaml.load import parse_text
 from finale.core.validation.document import validate_document
 from finale.errors import FieldError, InputError
 
-FIELDS = ["name", "taskRef", "taskSpec", "params", "runAfter", "when", "finally", "tasks",
-          "workspaces", "results", "value", "steps", "image", "script", "matrix", "onError",
-          "retries", "timeout", "timeouts", "input", "operator", "values", "cel", "default",
-          "type", "properties", "enum", "pipelineSpec", "pipelineRef", "status", "kind",
-          "apiVersion", "include", "command", "args", "env", "workspace", "resolver"]
-TEXTS = st.sampled_from(["a", "b", "Bad_Name", "", "$(params.a)", "$(tasks.a.results.r)",
-                         "$(tasks.status)", "$(params.a[*])", "$(context.pipelineRun.x)",
-                         "in", "notin", "1h", "-5s", "continue", "array", "object", "$(HOME)",
-                         "'$(params.a)' == 'x'", "$(params.a.b.c)", "Task", "x/y"])
+FIELDS = [
+    "name",
+    "taskRef",
+    "taskSpec",
+    "params",
+    "runAfter",
+    "when",
+    "finally",
+    "tasks",
+    "workspaces",
+    "results",
+    "value",
+    "steps",
+    "image",
+    "script",
+    "matrix",
+    "onError",
+    "retries",
+    "timeout",
+    "timeouts",
+    "input",
+    "operator",
+    "values",
+    "cel",
+    "default",
+    "type",
+    "properties",
+    "enum",
+    "pipelineSpec",
+    "pipelineRef",
+    "status",
+    "kind",
+    "apiVersion",
+    "include",
+    "command",
+    "args",
+    "env",
+    "workspace",
+    "resolver",
+]
+TEXTS = st.sampled_from(
+    [
+        "a",
+        "b",
+        "Bad_Name",
+        "",
+        "$(params.a)",
+        "$(tasks.a.results.r)",
+        "$(tasks.status)",
+        "$(params.a[*])",
+        "$(context.pipelineRun.x)",
+        "in",
+        "notin",
+        "1h",
+        "-5s",
+        "continue",
+        "array",
+        "object",
+        "$(HOME)",
+        "'$(params.a)' == 'x'",
+        "$(params.a.b.c)",
+        "Task",
+        "x/y",
+    ]
+)
 SCALARS = st.one_of(TEXTS, st.text(max_size=12), st.integers(-3, 3), st.booleans(), st.none())
 VALUES = st.recursive(
     SCALARS,
-    lambda inner: st.one_of(st.lists(inner, max_size=3),
-                            st.dictionaries(st.sampled_from(FIELDS), inner, max_size=3)),
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.sampled_from(FIELDS), inner, max_size=3)),
     max_leaves=8,
 )
 KINDS = st.sampled_from(["Pipeline", "PipelineRun", "Task", "TaskRun"])
@@ -45,8 +100,10 @@ def test_random_specs_give_a_list(kind: str, version: str, spec: dict[str, Any])
 
 TASK_ENTRY = st.fixed_dictionaries(
     {"name": TEXTS},
-    optional={f: VALUES for f in ("taskRef", "taskSpec", "params", "runAfter", "when", "matrix",
-                                  "workspaces", "onError", "retries")},
+    optional={
+        f: VALUES
+        for f in ("taskRef", "taskSpec", "params", "runAfter", "when", "matrix", "workspaces", "onError", "retries")
+    },
 )
 
 
@@ -54,10 +111,15 @@ TASK_ENTRY = st.fixed_dictionaries(
 @given(st.lists(TASK_ENTRY, max_size=4), st.lists(TASK_ENTRY, max_size=2), VALUES)
 def test_random_pipelines_give_a_list(tasks: list[Any], finally_: list[Any], params: Any) -> None:
     spec = {"tasks": tasks, "finally": finally_, "params": params}
-    _check({"apiVersion": "tekton.dev/v1", "kind": "Pipeline", "metadata": {"name": "p"},
-            "spec": spec})
-    _check({"apiVersion": "tekton.dev/v1", "kind": "PipelineRun", "metadata": {"name": "r"},
-            "spec": {"pipelineSpec": spec, "params": params}})
+    _check({"apiVersion": "tekton.dev/v1", "kind": "Pipeline", "metadata": {"name": "p"}, "spec": spec})
+    _check(
+        {
+            "apiVersion": "tekton.dev/v1",
+            "kind": "PipelineRun",
+            "metadata": {"name": "r"},
+            "spec": {"pipelineSpec": spec, "params": params},
+        }
+    )
 
 
 YAMLISH = st.text(alphabet=st.sampled_from(list("abc:-[]{}'\"#&*!|>% \n\t,.$()0")), max_size=80)

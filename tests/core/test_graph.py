@@ -92,18 +92,21 @@ def test_dot_text() -> None:
 def test_without_finally_there_is_no_finally_group() -> None:
     graph = build_graph(load("tasks: [{name: a}, {name: b, runAfter: [a]}]"), "p")
     assert format_mermaid(graph) == (
-        'flowchart TB\n  %% p\n  subgraph tasks\n    t_a["a"]\n    t_b["b"]\n  end\n'
-        "  t_a --> t_b\n")
+        'flowchart TB\n  %% p\n  subgraph tasks\n    t_a["a"]\n    t_b["b"]\n  end\n  t_a --> t_b\n'
+    )
     assert "cluster_finally" not in format_dot(graph)
 
 
 def test_quotes_in_labels_are_escaped() -> None:
-    graph = build_graph(load("""
+    graph = build_graph(
+        load("""
 tasks:
   - name: a
     when: [{cel: "'$(params.x)' == \\"y\\""}]
-"""), 'say "x"')
-    assert '    t_a["a<br/>when cel: \'$(params.x)\' == #quot;y#quot;"]' in format_mermaid(graph)
+"""),
+        'say "x"',
+    )
+    assert "    t_a[\"a<br/>when cel: '$(params.x)' == #quot;y#quot;\"]" in format_mermaid(graph)
     dot = format_dot(graph)
     assert dot.startswith('digraph "say \\"x\\"" {')
     assert '"a" [label="a\\nwhen cel: \'$(params.x)\' == \\"y\\""]' in dot
@@ -113,20 +116,18 @@ tasks:
     ("task", "expected"),
     [
         pytest.param("{params: [{name: p, value: $(tasks.a.results.r)}]}", ("a",), id="params"),
-        pytest.param("{params: [{name: p, value: [x, '$(tasks.a.results.r[*])']}]}", ("a",),
-                     id="array-param"),
-        pytest.param("{when: [{input: $(tasks.b.results.r), operator: in, values: [x]}]}",
-                     ("b",), id="when-input"),
+        pytest.param("{params: [{name: p, value: [x, '$(tasks.a.results.r[*])']}]}", ("a",), id="array-param"),
+        pytest.param("{when: [{input: $(tasks.b.results.r), operator: in, values: [x]}]}", ("b",), id="when-input"),
         pytest.param("{when: [{cel: \"'$(tasks.b.results.r)' == 'x'\"}]}", ("b",), id="cel"),
-        pytest.param("{matrix: {params: [{name: p, value: [$(tasks.c.results.r)]}]}}", ("c",),
-                     id="matrix"),
-        pytest.param("{taskSpec: {steps: [{script: 'echo $(tasks.d.results.r.key)'}]}}", ("d",),
-                     id="embedded-step"),
-        pytest.param("{params: [{name: p, value: '$(tasks.a.results[\"r\"])'}]}", (),
-                     id="bracket-form-no-edge"),
+        pytest.param("{matrix: {params: [{name: p, value: [$(tasks.c.results.r)]}]}}", ("c",), id="matrix"),
+        pytest.param("{taskSpec: {steps: [{script: 'echo $(tasks.d.results.r.key)'}]}}", ("d",), id="embedded-step"),
+        pytest.param("{params: [{name: p, value: '$(tasks.a.results[\"r\"])'}]}", (), id="bracket-form-no-edge"),
         pytest.param("{displayName: $(tasks.a.results.r)}", (), id="display-name-no-edge"),
-        pytest.param("{taskRef: {resolver: git, params: [{name: p, value: $(tasks.a.results.r)}]}}",
-                     (), id="task-ref-params-no-edge"),
+        pytest.param(
+            "{taskRef: {resolver: git, params: [{name: p, value: $(tasks.a.results.r)}]}}",
+            (),
+            id="task-ref-params-no-edge",
+        ),
     ],
 )
 def test_result_sources(task: str, expected: tuple[str, ...]) -> None:
@@ -134,12 +135,14 @@ def test_result_sources(task: str, expected: tuple[str, ...]) -> None:
 
 
 def test_edges_merge_run_after_and_results_and_ignore_unknown_tasks() -> None:
-    graph = build_graph(load("""
+    graph = build_graph(
+        load("""
 tasks:
   - {name: a}
   - {name: b, runAfter: [a], params: [{name: p, value: $(tasks.a.results.r)}]}
   - {name: c, params: [{name: p, value: $(tasks.gone.results.r)}]}
-"""))
+""")
+    )
     assert graph.edges == (Edge(source="a", target="b", kind="both"),)
     assert graph.sinks() == ("b", "c")
 
@@ -147,10 +150,8 @@ tasks:
 @pytest.mark.parametrize(
     ("when", "expected"),
     [
-        ([{"input": "$(params.a)", "operator": "notin", "values": ["x"]}],
-         "$(params.a) notin [x]"),
-        ([{"input": "a", "operator": "in", "values": ["b"]}, {"cel": "1 == 1"}],
-         "a in [b] and cel: 1 == 1"),
+        ([{"input": "$(params.a)", "operator": "notin", "values": ["x"]}], "$(params.a) notin [x]"),
+        ([{"input": "a", "operator": "in", "values": ["b"]}, {"cel": "1 == 1"}], "a in [b] and cel: 1 == 1"),
         (None, ""),
     ],
 )
@@ -162,10 +163,14 @@ def test_format_when(when: Any, expected: str) -> None:
     ("doc", "expected_name"),
     [
         pytest.param("{kind: Pipeline, metadata: {name: p}, spec: {tasks: []}}", "p", id="v1"),
-        pytest.param("{apiVersion: tekton.dev/v1beta1, kind: Pipeline, spec: {tasks: []}}",
-                     "pipeline", id="v1beta1-unnamed"),
-        pytest.param("{kind: PipelineRun, metadata: {generateName: run-},"
-                     " spec: {pipelineSpec: {tasks: []}}}", "run-", id="pipelinerun"),
+        pytest.param(
+            "{apiVersion: tekton.dev/v1beta1, kind: Pipeline, spec: {tasks: []}}", "pipeline", id="v1beta1-unnamed"
+        ),
+        pytest.param(
+            "{kind: PipelineRun, metadata: {generateName: run-}, spec: {pipelineSpec: {tasks: []}}}",
+            "run-",
+            id="pipelinerun",
+        ),
     ],
 )
 def test_pipeline_spec_of(doc: str, expected_name: str) -> None:
@@ -176,8 +181,7 @@ def test_pipeline_spec_of(doc: str, expected_name: str) -> None:
 
 @pytest.mark.parametrize(
     "doc",
-    ["{kind: PipelineRun, spec: {pipelineRef: {name: p}}}", "{kind: Task, spec: {steps: []}}",
-     "{kind: Pipeline}"],
+    ["{kind: PipelineRun, spec: {pipelineRef: {name: p}}}", "{kind: Task, spec: {steps: []}}", "{kind: Pipeline}"],
 )
 def test_pipeline_spec_of_nothing_to_draw(doc: str) -> None:
     assert pipeline_spec_of(load(doc)) is None

@@ -45,14 +45,11 @@ tasks:
 def test_two_tasks_reuse_the_evident_params() -> None:
     plan = plan_instrument(SEED_LIKE, Options(), "p.yaml")
     # Only the Secret wiring is new, and it has defaults.
-    assert [p["name"] for p in plan.add_params] == [
-        "GITLAB_TOKEN_SECRET_NAME", "GITLAB_TOKEN_SECRET_KEY"]
+    assert [p["name"] for p in plan.add_params] == ["GITLAB_TOKEN_SECRET_NAME", "GITLAB_TOKEN_SECRET_KEY"]
     assert plan.required_params == ()
     failed, success, canceled = plan.add_finally
-    assert [failed["name"], success["name"], canceled["name"]] == [
-        FAILED_NAME, SUCCESS_NAME, CANCELED_NAME]
-    assert failed["when"] == [{"input": "$(tasks.status)", "operator": "in",
-                               "values": FlowList(("Failed", "None"))}]
+    assert [failed["name"], success["name"], canceled["name"]] == [FAILED_NAME, SUCCESS_NAME, CANCELED_NAME]
+    assert failed["when"] == [{"input": "$(tasks.status)", "operator": "in", "values": FlowList(("Failed", "None"))}]
     # No DAG task has a when or a matrix: Completed can only mean a graceful stop.
     assert success["when"][0]["values"] == FlowList(("Succeeded",))
     assert canceled["when"][0]["values"] == FlowList(("Completed",))
@@ -65,7 +62,7 @@ def test_two_tasks_reuse_the_evident_params() -> None:
         "GITLAB_TOKEN_SECRET_KEY": "$(params.GITLAB_TOKEN_SECRET_KEY)",
         "SHA": "$(params.SOURCE_REVISION)",
         "TARGET_URL": "$(params.TEKTON_DASHBOARD_HOST)/#/namespaces/"
-                      "$(context.pipelineRun.namespace)/pipelineruns/$(context.pipelineRun.name)",
+        "$(context.pipelineRun.namespace)/pipelineruns/$(context.pipelineRun.name)",
         "CONTEXT": "tekton-pipeline",
         "DESCRIPTION": "Finished building your commit in Tekton",
     }
@@ -75,10 +72,14 @@ def test_two_tasks_reuse_the_evident_params() -> None:
 def test_missing_params_are_added_and_the_required_ones_named() -> None:
     plan = plan_instrument(spec("tasks: [{name: a, taskRef: {name: x}}]"), Options(), "p")
     assert [p["name"] for p in plan.add_params] == [
-        "GITLAB_HOST_URL", "REPO_FULL_NAME", "SHA", "GITLAB_TOKEN_SECRET_NAME",
-        "GITLAB_TOKEN_SECRET_KEY", "TEKTON_DASHBOARD_URL"]
-    assert plan.required_params == (
-        "GITLAB_HOST_URL", "REPO_FULL_NAME", "SHA", "TEKTON_DASHBOARD_URL")
+        "GITLAB_HOST_URL",
+        "REPO_FULL_NAME",
+        "SHA",
+        "GITLAB_TOKEN_SECRET_NAME",
+        "GITLAB_TOKEN_SECRET_KEY",
+        "TEKTON_DASHBOARD_URL",
+    ]
+    assert plan.required_params == ("GITLAB_HOST_URL", "REPO_FULL_NAME", "SHA", "TEKTON_DASHBOARD_URL")
     defaults = {p["name"]: p.get("default") for p in plan.add_params}
     assert defaults["GITLAB_TOKEN_SECRET_NAME"] == "gitlab-api-secret"
     assert defaults["GITLAB_TOKEN_SECRET_KEY"] == "token"
@@ -89,8 +90,7 @@ def test_missing_params_are_added_and_the_required_ones_named() -> None:
     ("declared", "role", "expected"),
     [
         pytest.param("gitlab-url", "GITLAB_HOST_URL", "$(params.gitlab-url)", id="host-dashed"),
-        pytest.param("repo_full_name", "REPO_FULL_NAME", "$(params.repo_full_name)",
-                     id="repo-snake"),
+        pytest.param("repo_full_name", "REPO_FULL_NAME", "$(params.repo_full_name)", id="repo-snake"),
         pytest.param("commit-sha", "SHA", "$(params.commit-sha)", id="sha"),
         pytest.param("revision", "SHA", "$(params.revision)", id="revision"),
     ],
@@ -145,10 +145,14 @@ def test_dag_reporter_is_moved_with_its_wiring() -> None:
     assert plan.add_params == ()
     assert plan.run_after == ()
     assert params_of(plan.add_finally[1]) == {
-        "STATE": "success", "GITLAB_HOST_URL": "$(params.GITLAB_HOST)",
-        "REPO_FULL_NAME": "group/app", "GITLAB_TOKEN_SECRET_NAME": "my-secret",
-        "GITLAB_TOKEN_SECRET_KEY": "pat", "SHA": "$(params.sha)",
-        "TARGET_URL": "https://dash/x", "CONTEXT": "old-context",
+        "STATE": "success",
+        "GITLAB_HOST_URL": "$(params.GITLAB_HOST)",
+        "REPO_FULL_NAME": "group/app",
+        "GITLAB_TOKEN_SECRET_NAME": "my-secret",
+        "GITLAB_TOKEN_SECRET_KEY": "pat",
+        "SHA": "$(params.sha)",
+        "TARGET_URL": "https://dash/x",
+        "CONTEXT": "old-context",
         "DESCRIPTION": "Finished building your commit in Tekton",
         "API_PATH_PREFIX": "/gitlab/api/v4",
     }
@@ -198,7 +202,9 @@ tasks:
     plan = plan_instrument(s, Options(), "p")
     assert plan.remove_tasks == (1,)
     assert plan.add_finally[0]["taskRef"] == {
-        "resolver": "hub", "params": [{"name": "name", "value": "gitlab-set-status"}]}
+        "resolver": "hub",
+        "params": [{"name": "name", "value": "gitlab-set-status"}],
+    }
 
 
 def test_task_ref_option_names_the_task() -> None:
@@ -209,29 +215,45 @@ def test_task_ref_option_names_the_task() -> None:
 @pytest.mark.parametrize(
     ("text", "options"),
     [
-        pytest.param(f"""
+        pytest.param(
+            f"""
 tasks: [{{name: a, taskRef: {{name: x}}}}]
 finally:
   - {{name: {FAILED_NAME}, taskRef: {{name: gitlab-set-status}}}}
   - {{name: {SUCCESS_NAME}, taskRef: {{name: gitlab-set-status}}}}
-""", Options(), id="two-tasks-present"),
-        pytest.param(f"""
+""",
+            Options(),
+            id="two-tasks-present",
+        ),
+        pytest.param(
+            f"""
 tasks: [{{name: a, taskRef: {{name: x}}}}]
 finally:
   - {{name: {FAILED_NAME}, taskRef: {{name: gitlab-set-status}}}}
   - {{name: {SUCCESS_NAME}, taskRef: {{name: gitlab-set-status}}}}
   - {{name: {CANCELED_NAME}, taskRef: {{name: gitlab-set-status}}}}
-""", Options(), id="three-tasks-present"),
-        pytest.param("""
+""",
+            Options(),
+            id="three-tasks-present",
+        ),
+        pytest.param(
+            """
 tasks: [{name: a, taskRef: {name: x}}]
 finally: [{name: anything, taskRef: {name: gitlab-set-status}}]
-""", Options(style="one-task"), id="any-finally-reporter"),
-        pytest.param(f"""
+""",
+            Options(style="one-task"),
+            id="any-finally-reporter",
+        ),
+        pytest.param(
+            f"""
 tasks:
   - {{name: s, taskRef: {{name: gitlab-set-status}}, params: [{{name: STATE, value: running}}]}}
   - {{name: a, runAfter: [s], taskRef: {{name: x}}}}
 finally: [{{name: {STATUS_NAME}, taskRef: {{name: gitlab-set-status}}}}]
-""", Options(start_status=True), id="start-present"),
+""",
+            Options(start_status=True),
+            id="start-present",
+        ),
     ],
 )
 def test_already_instrumented_plans_nothing(text: str, options: Options) -> None:
@@ -259,36 +281,42 @@ finally:
     ("text", "options", "message"),
     [
         pytest.param(
-            f"tasks: [{{name: {SUCCESS_NAME}, taskRef: {{name: deploy}}}}]", Options(),
+            f"tasks: [{{name: {SUCCESS_NAME}, taskRef: {{name: deploy}}}}]",
+            Options(),
             f'p.yaml: a task named "{SUCCESS_NAME}" already exists and is not one of the '
             "gitlab-set-status reporters finale adds: spec.tasks[0].name\n  fix: rename that "
             f'task; finale needs the name "{SUCCESS_NAME}" for its reporter',
-            id="dag-clash"),
+            id="dag-clash",
+        ),
         pytest.param(
-            f"tasks: [{{name: a, taskRef: {{name: x}}}}]\n"
-            f"finally: [{{name: {START_NAME}, taskRef: {{name: y}}}}]",
+            f"tasks: [{{name: a, taskRef: {{name: x}}}}]\nfinally: [{{name: {START_NAME}, taskRef: {{name: y}}}}]",
             Options(start_status=True, style="one-task"),
             f'p.yaml: a task named "{START_NAME}" already exists and is not one of the '
             "gitlab-set-status reporters finale adds: spec.finally[0].name\n  fix: rename that "
             f'task; finale needs the name "{START_NAME}" for its reporter',
-            id="start-clash"),
+            id="start-clash",
+        ),
         pytest.param(
-            f"tasks: [{{name: a, taskRef: {{name: x}}}}]\n"
-            f"finally: [{{name: {CANCELED_NAME}, taskRef: {{name: y}}}}]",
+            f"tasks: [{{name: a, taskRef: {{name: x}}}}]\nfinally: [{{name: {CANCELED_NAME}, taskRef: {{name: y}}}}]",
             Options(),
             f'p.yaml: a task named "{CANCELED_NAME}" already exists and is not one of the '
             "gitlab-set-status reporters finale adds: spec.finally[0].name\n  fix: rename that "
             f'task; finale needs the name "{CANCELED_NAME}" for its reporter',
-            id="canceled-clash"),
+            id="canceled-clash",
+        ),
         pytest.param(
-            "params: []", Options(),
-            "p.yaml: missing field(s): spec.tasks\n"
-            "  fix: a Pipeline needs at least one task under tasks", id="no-tasks"),
+            "params: []",
+            Options(),
+            "p.yaml: missing field(s): spec.tasks\n  fix: a Pipeline needs at least one task under tasks",
+            id="no-tasks",
+        ),
         pytest.param(
-            "tasks: [{name: r, taskRef: {name: gitlab-set-status}}]", Options(),
+            "tasks: [{name: r, taskRef: {name: gitlab-set-status}}]",
+            Options(),
             "p.yaml: the only tasks are GitLab reporters: spec.tasks\n"
             "  fix: add the real work to tasks; finale moves reporters into finally",
-            id="only-reporter"),
+            id="only-reporter",
+        ),
     ],
 )
 def test_refusals(text: str, options: Options, message: str) -> None:
@@ -384,11 +412,14 @@ def test_existing_answer_pattern_gets_canceled_for_completed() -> None:
     assert plan.add_when == ((2, NOT_COMPLETED),)
     (canceled,) = plan.add_finally
     assert canceled["name"] == CANCELED_NAME
-    assert canceled["when"] == [{"input": "$(tasks.status)", "operator": "in",
-                                 "values": FlowList(("Completed",))}]
+    assert canceled["when"] == [{"input": "$(tasks.status)", "operator": "in", "values": FlowList(("Completed",))}]
     assert canceled["taskRef"] == {"name": "gitlab-set-status"}
-    assert params_of(canceled) == {"STATE": "canceled", "SHA": "$(params.sha)", "CONTEXT": "ci",
-                                   "DESCRIPTION": "Building your commit in Tekton was stopped"}
+    assert params_of(canceled) == {
+        "STATE": "canceled",
+        "SHA": "$(params.sha)",
+        "CONTEXT": "ci",
+        "DESCRIPTION": "Building your commit in Tekton was stopped",
+    }
     assert plan.add_params == () and plan.remove_tasks == ()
 
 
@@ -415,16 +446,29 @@ finally:
 @pytest.mark.parametrize(
     "text",
     [
-        pytest.param(ANSWER.replace("{name: b, runAfter: [a],", "{name: b, when: [{input: x, operator: in, "
-                                    "values: [x]}], runAfter: [a],"), id="dag-when"),
-        pytest.param(ANSWER.replace("[Succeeded, Completed]", "[Succeeded]") + f"""
+        pytest.param(
+            ANSWER.replace(
+                "{name: b, runAfter: [a],", "{name: b, when: [{input: x, operator: in, values: [x]}], runAfter: [a],"
+            ),
+            id="dag-when",
+        ),
+        pytest.param(
+            ANSWER.replace("[Succeeded, Completed]", "[Succeeded]")
+            + f"""
   - name: {CANCELED_NAME}
     when: [{{input: $(tasks.status), operator: in, values: [Completed]}}]
     taskRef: {{name: gitlab-set-status}}
     params: [{{name: STATE, value: canceled}}]
-""", id="already-canceled"),
-        pytest.param(ANSWER.replace("values: [Succeeded, Completed]}]", "values: [Succeeded, Completed]}, "
-                                    "{input: $(params.x), operator: in, values: [y]}]"), id="other-guard"),
+""",
+            id="already-canceled",
+        ),
+        pytest.param(
+            ANSWER.replace(
+                "values: [Succeeded, Completed]}]",
+                "values: [Succeeded, Completed]}, {input: $(params.x), operator: in, values: [y]}]",
+            ),
+            id="other-guard",
+        ),
         pytest.param(ANSWER.replace("[Failed, None]", "[Failed, None, Completed]"), id="two-post"),
     ],
 )

@@ -25,5 +25,4 @@ def task(spec: str) -> str:
 
 def pipeline_run(spec: str, version: str = "v1", extra: str = "") -> str:
     body = textwrap.indent(textwrap.dedent(spec), "  ")
-    return (f"apiVersion: tekton.dev/{version}\nkind: PipelineRun\nmetadata: {{name: r}}\n"
-            f"spec:\n{body}{extra}")
+    return f"apiVersion: tekton.dev/{version}\nkind: PipelineRun\nmetadata: {{name: r}}\nspec:\n{body}{extra}"

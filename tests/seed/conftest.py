@@ -51,8 +51,7 @@ def repos(tmp_path_factory: pytest.TempPathFactory) -> dict[str, SampleRepo]:
 def gitlab(repos: dict[str, SampleRepo]) -> Iterator[Gitlab]:
     token = f"glpat-{secrets.token_urlsafe(16)}"
     projects = [
-        {"id": i, "path": PROJECTS[k], "repository": str(repos[k].path),
-         "protected_branches": ["main"]}
+        {"id": i, "path": PROJECTS[k], "repository": str(repos[k].path), "protected_branches": ["main"]}
         for i, k in enumerate(("fast", "slow"), start=1)
     ]
     user = {

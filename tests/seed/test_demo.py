@@ -23,10 +23,13 @@ def test_demo_shows_success_for_the_good_commit_and_failed_for_the_broken_one(ca
     broken = out.split("\nbroken commit ")[1]
     assert "pipeline outcome: Completed (Tasks Completed: 3 (Failed: 0, Cancelled 0), Skipped: 1)" in good
     assert "pipeline outcome: Failed (Tasks Completed: 3 (Failed: 1, Cancelled 0), Skipped: 1)" in broken
-    assert re.search(r"^    success +tekton-pipeline  \"Finished building your commit in Tekton\"  "
-                     r"http://127\.0\.0\.1:9097/#/namespaces/default/pipelineruns/", good, re.M)
-    assert re.search(r"^    failed +tekton-pipeline  \"An error occurred building your commit",
-                     broken, re.M)
+    assert re.search(
+        r"^    success +tekton-pipeline  \"Finished building your commit in Tekton\"  "
+        r"http://127\.0\.0\.1:9097/#/namespaces/default/pipelineruns/",
+        good,
+        re.M,
+    )
+    assert re.search(r"^    failed +tekton-pipeline  \"An error occurred building your commit", broken, re.M)
     assert "OK: GitLab was told how each run ended (good -> success, broken -> failed)." in out
     assert "glpat-" not in out
     assert "\r" not in out  # plain lines, no spinner

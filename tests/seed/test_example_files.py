@@ -27,9 +27,7 @@ def test_demo_bundles_the_example_files_unchanged(bundled: str, example: str) ->
     )
 
 
-@pytest.mark.parametrize(
-    "name", ["pipeline-v1beta1.yaml", "pipeline.yaml", "pipeline-start-status.yaml"]
-)
+@pytest.mark.parametrize("name", ["pipeline-v1beta1.yaml", "pipeline.yaml", "pipeline-start-status.yaml"])
 def test_two_reporters_are_guarded_as_in_the_seed_answer(name: str) -> None:
     pipeline = load_pipeline(name)
 
@@ -74,9 +72,12 @@ def test_every_example_file_is_kubernetes_yaml() -> None:
     kinds = sorted(doc.data["kind"] for doc in read_files([str(f) for f in files]))
 
     assert kinds == sorted(
-        ["Pipeline"] * 4 + ["PipelineRun"] * 4 + ["Task"] * 2 + ["Secret"] * 2
-        + ["EventListener", "TriggerTemplate", "ServiceAccount", "RoleBinding",
-           "ClusterRoleBinding"] + ["TriggerBinding"] * 3
+        ["Pipeline"] * 4
+        + ["PipelineRun"] * 4
+        + ["Task"] * 2
+        + ["Secret"] * 2
+        + ["EventListener", "TriggerTemplate", "ServiceAccount", "RoleBinding", "ClusterRoleBinding"]
+        + ["TriggerBinding"] * 3
     )
     for doc in read_files([str(f) for f in files]):
         assert doc.data["metadata"].get("name"), doc.source

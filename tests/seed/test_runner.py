@@ -25,12 +25,14 @@ def test_parse_run_output_picks_condition_taskruns_and_skips() -> None:
                 "kind": "PipelineRun",
                 "status": {
                     "conditions": [
-                        {"type": "Succeeded", "status": "True", "reason": "Completed",
-                         "message": "Tasks Completed: 3 (Failed: 0, Cancelled 0), Skipped: 1"}
+                        {
+                            "type": "Succeeded",
+                            "status": "True",
+                            "reason": "Completed",
+                            "message": "Tasks Completed: 3 (Failed: 0, Cancelled 0), Skipped: 1",
+                        }
                     ],
-                    "skippedTasks": [
-                        {"name": "report-failed", "reason": "When Expressions evaluated to false"}
-                    ],
+                    "skippedTasks": [{"name": "report-failed", "reason": "When Expressions evaluated to false"}],
                 },
             },
             {
@@ -60,8 +62,17 @@ def test_run_command_carries_file_names_only() -> None:
     argv = run_command([Path("p.yaml"), Path("secret.yaml")], ["--cancel-after", "1s"])
 
     assert argv[1:] == [
-        "-m", "finale", "run", "-f", "p.yaml", "-f", "secret.yaml", "-o", "json",
-        "--cancel-after", "1s",
+        "-m",
+        "finale",
+        "run",
+        "-f",
+        "p.yaml",
+        "-f",
+        "secret.yaml",
+        "-o",
+        "json",
+        "--cancel-after",
+        "1s",
     ]
 
 
@@ -71,9 +82,12 @@ def test_finish_run_reports_taskrun_events_while_the_child_runs() -> None:
     from finale.demo.runner import finish_run
 
     child = subprocess.Popen(
-        [sys.executable, "-c",
-         "import sys; print('--- build: started TaskRun r-build', file=sys.stderr); "
-         "print('[build : compile] ok', file=sys.stderr); print('{}'); sys.exit(1)"],
+        [
+            sys.executable,
+            "-c",
+            "import sys; print('--- build: started TaskRun r-build', file=sys.stderr); "
+            "print('[build : compile] ok', file=sys.stderr); print('{}'); sys.exit(1)",
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -91,11 +105,20 @@ def test_finish_run_reports_taskrun_events_while_the_child_runs() -> None:
 @pytest.mark.slow
 def test_stopping_a_run_ends_its_steps_too(tmp_path) -> None:
     repo = make_sample_repo(tmp_path / "app", build_seconds=37)
-    run_file = write_json(tmp_path / "run.yaml", pipeline_run_document(RunSpec(
-        name="stopped-run",
-        params=seed_params(gitlab_url="http://127.0.0.1:9", source_url=str(repo.path),
-                           project_path="demo/greeter", sha=repo.good_sha),
-    )))
+    run_file = write_json(
+        tmp_path / "run.yaml",
+        pipeline_run_document(
+            RunSpec(
+                name="stopped-run",
+                params=seed_params(
+                    gitlab_url="http://127.0.0.1:9",
+                    source_url=str(repo.path),
+                    project_path="demo/greeter",
+                    sha=repo.good_sha,
+                ),
+            )
+        ),
+    )
     files = [EXAMPLE / "pipeline-v1beta1.yaml", *STAND_INS, REPORTER_TASK, run_file]
     process = start_run(files, cwd=tmp_path)
     _wait_for(lambda: _processes_running("sleep 37"))

@@ -34,9 +34,7 @@ def test_build_succeeds_posts_success_and_the_run_ends_completed(run_seed: SeedR
     assert status.state == "success"
     assert status.name == "tekton-pipeline"
     assert status.description == SUCCESS_TEXT
-    assert status.target_url == (
-        f"{DASHBOARD}/#/namespaces/default/pipelineruns/{outcome.run_name}"
-    )
+    assert status.target_url == (f"{DASHBOARD}/#/namespaces/default/pipelineruns/{outcome.run_name}")
 
 
 def test_build_fails_posts_failed(run_seed: SeedRunner) -> None:
@@ -80,9 +78,7 @@ def test_build_skipped_by_when_counts_as_completed_and_posts_success(
 
 @pytest.mark.slow
 def test_tasks_timeout_with_finally_budget_posts_failed(run_seed: SeedRunner) -> None:
-    outcome = run_seed(
-        app="slow", timeouts={"pipeline": "1m0s", "tasks": "1s", "finally": "59s"}
-    )
+    outcome = run_seed(app="slow", timeouts={"pipeline": "1m0s", "tasks": "1s", "finally": "59s"})
 
     # The build is cancelled for the timeout, which counts as Failed (spec §2.8, §5.2). The run
     # does not end PipelineRunTimeout: Tekton's checkFinalTasksDone never counts the skipped
@@ -126,9 +122,7 @@ def test_hard_cancel_runs_no_finally_and_posts_nothing(run_seed: SeedRunner) -> 
     outcome = run_seed(app="slow", args=cancel("Cancelled"))
 
     assert (outcome.run.status, outcome.run.reason) == ("False", "Cancelled")
-    assert not {"report-pipeline-failed-to-gitlab", "report-pipeline-success-to-gitlab"} & set(
-        outcome.run.task_reasons
-    )
+    assert not {"report-pipeline-failed-to-gitlab", "report-pipeline-success-to-gitlab"} & set(outcome.run.task_reasons)
     assert outcome.statuses == ()
 
 
@@ -209,9 +203,7 @@ def test_start_status_variant_stays_running_after_a_hard_cancel(run_seed: SeedRu
     outcome = run_seed(pipeline="pipeline-start-status.yaml", app="slow", args=cancel("Cancelled"))
 
     assert outcome.run.reason == "Cancelled"
-    assert [(s.state, s.description) for s in outcome.statuses] == [
-        ("running", "Building your commit in Tekton")
-    ]
+    assert [(s.state, s.description) for s in outcome.statuses] == [("running", "Building your commit in Tekton")]
 
 
 @pytest.mark.slow

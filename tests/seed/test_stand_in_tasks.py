@@ -23,9 +23,7 @@ from .harness import EXAMPLE
 _VARIABLE = re.compile(r"\$\((params|workspaces|results)\.([A-Za-z0-9_-]+)(?:\.path)?\)")
 
 
-def run_step(
-    task_file: str, tmp: Path, params: Mapping[str, str], args: Sequence[str] = ()
-) -> tuple[int, str, dict]:
+def run_step(task_file: str, tmp: Path, params: Mapping[str, str], args: Sequence[str] = ()) -> tuple[int, str, dict]:
     """Run the Task's only step with its env filled in; returns exit code, log, results.
 
     `args` stand for the step's expanded `args` (an array param), which this does not expand.
@@ -69,9 +67,7 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> SampleRepo:
 
 
 def test_git_clone_checks_out_the_revision_and_writes_results(repo: SampleRepo, tmp_path) -> None:
-    code, log, results = run_step(
-        "git-clone.yaml", tmp_path, {"url": str(repo.path), "revision": repo.broken_sha}
-    )
+    code, log, results = run_step("git-clone.yaml", tmp_path, {"url": str(repo.path), "revision": repo.broken_sha})
 
     assert code == 0, log
     assert results["commit"] == repo.broken_sha

@@ -66,8 +66,7 @@ def result_sources(task: Mapping[str, Any]) -> tuple[str, ...]:
     """Tasks whose results `task` reads, in order of first mention."""
     found: dict[str, None] = {}
     embedded = task.get("taskSpec")
-    steps = ([embedded.get("steps"), embedded.get("sidecars")]
-             if isinstance(embedded, Mapping) else [])
+    steps = [embedded.get("steps"), embedded.get("sidecars")] if isinstance(embedded, Mapping) else []
     # Not displayName, workspaces or taskRef.params: Tekton makes no edge from those.
     for text in _strings([task.get("params"), task.get("when"), task.get("matrix"), steps]):
         for match in _RESULT_REF.finditer(text):
@@ -147,13 +146,10 @@ def format_mermaid(graph: PipelineGraph) -> str:
     lines += [f"    {_mermaid_node(n)}" for n in graph.tasks]
     lines.append("  end")
     arrows = {"runAfter": "-->", "results": "-. results .->", "both": "-- results -->"}
-    lines += [
-        f"  {_mermaid_id(e.source)} {arrows[e.kind]} {_mermaid_id(e.target)}" for e in graph.edges
-    ]
+    lines += [f"  {_mermaid_id(e.source)} {arrows[e.kind]} {_mermaid_id(e.target)}" for e in graph.edges]
     if graph.finally_tasks:
         lines.append("  subgraph finally")
-        lines += [f"    {_mermaid_id(n.name)}[{_mermaid_text(n.name)}]"
-                  for n in graph.finally_tasks]
+        lines += [f"    {_mermaid_id(n.name)}[{_mermaid_text(n.name)}]" for n in graph.finally_tasks]
         lines.append("  end")
         for node in graph.finally_tasks:
             label = f"|{_mermaid_text('when ' + node.guard)}|" if node.guard else ""
@@ -182,11 +178,8 @@ def format_dot(graph: PipelineGraph) -> str:
     ]
     lines += [f"    {_dot_node(n)};" for n in graph.tasks]
     lines.append("  }")
-    styles = {"runAfter": "", "results": ' [style=dashed, label="results"]',
-              "both": ' [label="results"]'}
-    lines += [
-        f"  {_dot_text(e.source)} -> {_dot_text(e.target)}{styles[e.kind]};" for e in graph.edges
-    ]
+    styles = {"runAfter": "", "results": ' [style=dashed, label="results"]', "both": ' [label="results"]'}
+    lines += [f"  {_dot_text(e.source)} -> {_dot_text(e.target)}{styles[e.kind]};" for e in graph.edges]
     if graph.finally_tasks:
         lines += ["  subgraph cluster_finally {", '    label="finally";']
         lines += [f"    {_dot_text(n.name)};" for n in graph.finally_tasks]
@@ -196,9 +189,7 @@ def format_dot(graph: PipelineGraph) -> str:
             attrs = ["ltail=cluster_tasks"]
             if node.guard:
                 attrs.append(f"label={_dot_text('when ' + node.guard)}")
-            lines.append(
-                f"  {_dot_text(sinks[-1])} -> {_dot_text(node.name)} [{', '.join(attrs)}];"
-            )
+            lines.append(f"  {_dot_text(sinks[-1])} -> {_dot_text(node.name)} [{', '.join(attrs)}];")
     lines.append("}")
     return "\n".join(lines) + "\n"
 

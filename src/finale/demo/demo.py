@@ -92,9 +92,7 @@ def run_demo(out: TextIO, *, live: bool | None = None) -> int:
         with serve(load_config(emulator_config(repo.path, token))) as gitlab:
             progress.line(f"GitLab emulator: project {PROJECT_PATH} at {gitlab.base_url}")
             files = tuple(write_shared_files(work / "run", token=token))
-            setup = _Setup(
-                work=work, repo=repo, files=files, gitlab_url=gitlab.base_url, token=token
-            )
+            setup = _Setup(work=work, repo=repo, files=files, gitlab_url=gitlab.base_url, token=token)
             cases = [_run_case(setup, commit, progress) for commit in demo_commits(repo)]
         progress.line(format_verdict(cases))
         return 0 if all(c.is_as_expected for c in cases) else 1
@@ -111,9 +109,7 @@ def _run_case(setup: _Setup, commit: Commit, progress: Progress) -> CaseOutcome:
             sha=commit.sha,
         ),
     )
-    run_file = write_documents(
-        setup.work / "run" / f"pipelinerun-{commit.label}.yaml", [pipeline_run_document(spec)]
-    )
+    run_file = write_documents(setup.work / "run" / f"pipelinerun-{commit.label}.yaml", [pipeline_run_document(spec)])
     with progress.waiting(f"running the pipeline on the {commit.label} commit"):
         result = run_pipeline([*setup.files, run_file], cwd=setup.work, on_event=progress.detail)
     case = CaseOutcome(

@@ -46,9 +46,7 @@ def format_case(case: CaseOutcome) -> str:
 def format_statuses(statuses: Sequence[CommitStatus]) -> list[str]:
     if not statuses:
         return ["    (none)"]
-    return [
-        f"    {s.state:<8} {s.name}  \"{s.description}\"  {s.target_url or '-'}" for s in statuses
-    ]
+    return [f'    {s.state:<8} {s.name}  "{s.description}"  {s.target_url or "-"}' for s in statuses]
 
 
 def format_verdict(cases: Sequence[CaseOutcome]) -> str:

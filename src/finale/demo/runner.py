@@ -53,9 +53,7 @@ def run_command(files: Sequence[Path], extra_args: Sequence[str] = ()) -> list[s
     return [*argv, "-o", "json", *extra_args]
 
 
-def start_run(
-    files: Sequence[Path], extra_args: Sequence[str] = (), *, cwd: Path
-) -> subprocess.Popen[str]:
+def start_run(files: Sequence[Path], extra_args: Sequence[str] = (), *, cwd: Path) -> subprocess.Popen[str]:
     try:
         return subprocess.Popen(
             run_command(files, extra_args),
@@ -97,9 +95,7 @@ def finish_run(
     return parse_run_output(process.returncode, "".join(out), "".join(err))
 
 
-def _pump(
-    stream: IO[str] | None, into: list[str], on_event: Callable[[str], None] | None
-) -> None:
+def _pump(stream: IO[str] | None, into: list[str], on_event: Callable[[str], None] | None) -> None:
     if stream is None:
         return
     # The stream may be closed under us when the run is being stopped: that ends the pump.

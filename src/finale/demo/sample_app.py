@@ -91,9 +91,7 @@ def _commit(repo: Path, message: str, date: str) -> str:
 def _git(repo: Path, *args: str, extra_env: dict[str, str] | None = None) -> str:
     env = {**os.environ, **_GIT_ENV, **(extra_env or {})}
     try:
-        done = subprocess.run(
-            ["git", *args], cwd=repo, env=env, capture_output=True, text=True, check=False
-        )
+        done = subprocess.run(["git", *args], cwd=repo, env=env, capture_output=True, text=True, check=False)
     except OSError as exc:
         raise ExecutorError(f"the demo needs the git binary on PATH: {exc}") from exc
     if done.returncode != 0:

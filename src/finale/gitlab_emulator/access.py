@@ -54,8 +54,11 @@ def credential(headers: Mapping[str, str], params: Mapping[str, Any]) -> str | N
     return access_token if isinstance(access_token, str) and access_token else None
 
 
-def authenticate(config: EmulatorConfig, token: str | None, method: str,
-                 ) -> UserConfig | Denied:
+def authenticate(
+    config: EmulatorConfig,
+    token: str | None,
+    method: str,
+) -> UserConfig | Denied:
     """The user behind `token`, or the 401/403 GitLab sends before looking at parameters."""
     if not token:
         return Denied(status=401, body={"message": "401 Unauthorized"})
@@ -88,8 +91,7 @@ def _find_token(config: EmulatorConfig, value: str) -> tuple[UserConfig, TokenCo
 
 def _oauth_error(status: int, error: str, description: str, scope: str | None = None) -> Denied:
     body: dict[str, Any] = {"error": error, "error_description": description}
-    header = f'Bearer realm="Protected by OAuth 2.0", error="{error}", ' \
-             f'error_description="{description}"'
+    header = f'Bearer realm="Protected by OAuth 2.0", error="{error}", error_description="{description}"'
     if scope is not None:
         body["scope"] = scope
         header += f', scope="{scope}"'

@@ -1,9 +1,9 @@
 """Test-only endpoints under `/-/emulator/`: faults, the request log, seeded pipelines, reset.
 
-    GET    /-/emulator/faults      current faults          POST /-/emulator/faults  merge JSON
-    GET    /-/emulator/requests    the request log          DELETE ...               clear it
-    GET    /-/emulator/pipelines   pipelines with jobs      POST ...                 seed one
-    DELETE /-/emulator/state       forget all pipelines and jobs
+GET    /-/emulator/faults      current faults          POST /-/emulator/faults  merge JSON
+GET    /-/emulator/requests    the request log          DELETE ...               clear it
+GET    /-/emulator/pipelines   pipelines with jobs      POST ...                 seed one
+DELETE /-/emulator/state       forget all pipelines and jobs
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ class RequestLog:
 
 
 def handle_admin(service: GitLabService, log: RequestLog, request: ApiRequest) -> Reply:
-    name = request.path[len(ADMIN_PREFIX):].strip("/")
+    name = request.path[len(ADMIN_PREFIX) :].strip("/")
     method = request.method
     if name == "faults" and method == "GET":
         return json_reply(200, dataclasses.asdict(service.faults.current()))
@@ -90,8 +90,7 @@ def _seed_from_json(service: GitLabService, request: ApiRequest) -> Reply:
 
 def seed_pipeline(service: GitLabService, seed: SeedPipeline) -> Pipeline:
     """Create a pipeline (and its non-external jobs) as if GitLab CI had run it."""
-    project = next((p for p in service.config.projects
-                    if seed.project in (str(p.id), p.path)), None)
+    project = next((p for p in service.config.projects if seed.project in (str(p.id), p.path)), None)
     if project is None:
         raise InputError(f"pipelines: no project {seed.project!r}")
     sha = service.repos[project.id].resolve(seed.sha)
@@ -100,15 +99,36 @@ def seed_pipeline(service: GitLabService, seed: SeedPipeline) -> Pipeline:
     store = service.store
     with store.lock:
         now = gitlab_timestamp(service.clock())
-        pipeline = Pipeline(id=store.next_pipeline_id(), iid=store.next_iid(project.id),
-                            project_id=project.id, sha=sha, ref=seed.ref, source=seed.source,
-                            user_id=None, created_at=now, updated_at=now, status=seed.status)
+        pipeline = Pipeline(
+            id=store.next_pipeline_id(),
+            iid=store.next_iid(project.id),
+            project_id=project.id,
+            sha=sha,
+            ref=seed.ref,
+            source=seed.source,
+            user_id=None,
+            created_at=now,
+            updated_at=now,
+            status=seed.status,
+        )
         first_job = store.next_job_id()
-        jobs = tuple(Job(id=first_job + i, pipeline_id=pipeline.id, project_id=project.id,
-                         sha=sha, ref=seed.ref, name=j.name, status=j.status, stage=j.stage,
-                         allow_failure=j.allow_failure, retried=j.retried, user_id=None,
-                         created_at=now)
-                     for i, j in enumerate(seed.jobs))
+        jobs = tuple(
+            Job(
+                id=first_job + i,
+                pipeline_id=pipeline.id,
+                project_id=project.id,
+                sha=sha,
+                ref=seed.ref,
+                name=j.name,
+                status=j.status,
+                stage=j.stage,
+                allow_failure=j.allow_failure,
+                retried=j.retried,
+                user_id=None,
+                created_at=now,
+            )
+            for i, j in enumerate(seed.jobs)
+        )
         store.save(pipelines=(pipeline,), jobs=jobs)
     return pipeline
 

@@ -7,9 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROLES = {"guest": 10, "planner": 15, "reporter": 20, "developer": 30, "maintainer": 40, "owner": 50}
-SCOPES = frozenset(
-    {"api", "read_api", "read_user", "read_repository", "write_repository", "sudo", "admin_mode"}
-)
+SCOPES = frozenset({"api", "read_api", "read_user", "read_repository", "write_repository", "sudo", "admin_mode"})
 VISIBILITIES = ("private", "internal", "public")
 ACCESS_LEVELS = {"developer": 30, "maintainer": 40, "no_one": 1000}
 FAULT_COUNTS = ("throttle", "app_throttle", "lock", "server_error")

@@ -88,9 +88,11 @@ class FaultSwitch:
 
 def throttled(now: float, retry_after: int) -> Reply:
     """Rack::Attack: plain text, Retry-After, RateLimit-ResetTime and the RateLimit-* set."""
-    headers = (("Retry-After", str(retry_after)),
-               *_limit_headers(now, retry_after, observed=RATE_LIMIT + 1),
-               ("RateLimit-ResetTime", formatdate(now + retry_after, usegmt=True)))
+    headers = (
+        ("Retry-After", str(retry_after)),
+        *_limit_headers(now, retry_after, observed=RATE_LIMIT + 1),
+        ("RateLimit-ResetTime", formatdate(now + retry_after, usegmt=True)),
+    )
     return Reply(status=429, body=b"Retry later\n", content_type="text/plain", headers=headers)
 
 

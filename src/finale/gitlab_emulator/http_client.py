@@ -25,10 +25,19 @@ class Answer:
         return jsonlib.loads(self.body)
 
 
-def call(base_url: str, method: str, path: str, *, token: str | None = None,
-         query: Mapping[str, Any] | None = None, json: Any = None,
-         form: Mapping[str, Any] | None = None, multipart: Mapping[str, Any] | None = None,
-         headers: Mapping[str, str] | None = None, timeout: float = 10) -> Answer:
+def call(
+    base_url: str,
+    method: str,
+    path: str,
+    *,
+    token: str | None = None,
+    query: Mapping[str, Any] | None = None,
+    json: Any = None,
+    form: Mapping[str, Any] | None = None,
+    multipart: Mapping[str, Any] | None = None,
+    headers: Mapping[str, str] | None = None,
+    timeout: float = 10,
+) -> Answer:
     """One request; `token` goes in PRIVATE-TOKEN. Paths are sent exactly as given."""
     sent = dict(headers or {})
     if token is not None:
@@ -47,12 +56,12 @@ def call(base_url: str, method: str, path: str, *, token: str | None = None,
     url = urlsplit(base_url)
     conn = http.client.HTTPConnection(url.hostname or "127.0.0.1", url.port, timeout=timeout)
     try:
-        conn.request(method, path, body=body if body is not None else
-                     (b"" if method in ("POST", "PUT") else None), headers=sent)
+        conn.request(
+            method, path, body=body if body is not None else (b"" if method in ("POST", "PUT") else None), headers=sent
+        )
         response = conn.getresponse()
         data = response.read()
-        return Answer(status=response.status, body=data,
-                      headers={k.lower(): v for k, v in response.getheaders()})
+        return Answer(status=response.status, body=data, headers={k.lower(): v for k, v in response.getheaders()})
     finally:
         conn.close()
 
@@ -61,7 +70,6 @@ def _multipart(fields: Mapping[str, Any]) -> tuple[bytes, str]:
     boundary = uuid.uuid4().hex
     chunks = []
     for name, value in fields.items():
-        chunks.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'
-                      f"{value}\r\n".encode())
+        chunks.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode())
     chunks.append(f"--{boundary}--\r\n".encode())
     return b"".join(chunks), f"multipart/form-data; boundary={boundary}"

@@ -63,8 +63,12 @@ def post_status(ctx: PostContext, sha_param: str, params: PostParams) -> Reply:
     return _add_or_update_job(ctx, pipeline, params)
 
 
-def _resolve_ref(ctx: PostContext, sha: str, params: PostParams, first: Pipeline | None,
-                 ) -> str | None:
+def _resolve_ref(
+    ctx: PostContext,
+    sha: str,
+    params: PostParams,
+    first: Pipeline | None,
+) -> str | None:
     """The ref param, else the newest pipeline's ref, else the first branch with the commit."""
     if params.ref is not None:
         return params.ref
@@ -76,9 +80,16 @@ def _resolve_ref(ctx: PostContext, sha: str, params: PostParams, first: Pipeline
 
 def _create_pipeline(ctx: PostContext, sha: str, ref: str) -> Pipeline:
     pipeline = Pipeline(
-        id=ctx.store.next_pipeline_id(), iid=ctx.store.next_iid(ctx.project.id),
-        project_id=ctx.project.id, sha=sha, ref=ref, source="external", user_id=ctx.user.id,
-        created_at=ctx.now, updated_at=ctx.now)
+        id=ctx.store.next_pipeline_id(),
+        iid=ctx.store.next_iid(ctx.project.id),
+        project_id=ctx.project.id,
+        sha=sha,
+        ref=ref,
+        source="external",
+        user_id=ctx.user.id,
+        created_at=ctx.now,
+        updated_at=ctx.now,
+    )
     ctx.store.save(pipelines=(pipeline,))
     return pipeline
 
@@ -87,9 +98,16 @@ def _add_or_update_job(ctx: PostContext, pipeline: Pipeline, params: PostParams)
     jobs = ctx.store.jobs({pipeline.id})
     match = _matching_job(jobs, pipeline, params.name, ctx.user.id)
     base = match or Job(
-        id=ctx.store.next_job_id(), pipeline_id=pipeline.id, project_id=pipeline.project_id,
-        sha=pipeline.sha, ref=pipeline.ref, name=params.name, status="created",
-        user_id=ctx.user.id, created_at=ctx.now)
+        id=ctx.store.next_job_id(),
+        pipeline_id=pipeline.id,
+        project_id=pipeline.project_id,
+        sha=pipeline.sha,
+        ref=pipeline.ref,
+        name=params.name,
+        status="created",
+        user_id=ctx.user.id,
+        created_at=ctx.now,
+    )
     job = with_attributes(base, params)
     taken = [j.name for j in jobs if not j.is_external]
     job, errors = validate_job(job, taken)
@@ -102,8 +120,9 @@ def _add_or_update_job(ctx: PostContext, pipeline: Pipeline, params: PostParams)
         return message(400, moved)
     # AddJobService calls `update_older_statuses_retried!` after every post, update or not:
     # every other latest job of that name in the pipeline becomes retried.
-    changed = [moved] + [replace(j, retried=True) for j in jobs
-                         if j.name == moved.name and not j.retried and j.id != moved.id]
+    changed = [moved] + [
+        replace(j, retried=True) for j in jobs if j.name == moved.name and not j.retried and j.id != moved.id
+    ]
     ctx.store.save(pipelines=(replace(pipeline, updated_at=ctx.now),), jobs=tuple(changed))
     return _created(ctx, moved)
 
@@ -111,8 +130,13 @@ def _add_or_update_job(ctx: PostContext, pipeline: Pipeline, params: PostParams)
 def _matching_job(jobs: list[Job], pipeline: Pipeline, name: str, user_id: int) -> Job | None:
     """Only a still pending/running external job of the same ref, name and user is updated."""
     for job in jobs:
-        if (job.is_external and job.status in ACTIVE_STATES and job.ref == pipeline.ref
-                and job.name == name and job.user_id == user_id):
+        if (
+            job.is_external
+            and job.status in ACTIVE_STATES
+            and job.ref == pipeline.ref
+            and job.name == name
+            and job.user_id == user_id
+        ):
             return job
     return None
 

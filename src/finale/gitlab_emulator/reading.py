@@ -32,8 +32,12 @@ class ReadContext:
     path: str
 
 
-def list_statuses(ctx: ReadContext, params: Mapping[str, Any], readable: Readable, sha: str,
-                  ) -> Reply:
+def list_statuses(
+    ctx: ReadContext,
+    params: Mapping[str, Any],
+    readable: Readable,
+    sha: str,
+) -> Reply:
     checked = _list_params(params)
     if isinstance(checked, str):
         return error(400, checked)
@@ -48,10 +52,9 @@ def list_statuses(ctx: ReadContext, params: Mapping[str, Any], readable: Readabl
     jobs = [j for j in ctx.store.jobs(pipelines) if _keep(j, params, checked)]
     jobs = _ordered(jobs, checked["order_by"], checked["sort"])
     page, per_page = checked["page"], checked["per_page"]
-    shown = jobs[(page - 1) * per_page: page * per_page]
+    shown = jobs[(page - 1) * per_page : page * per_page]
     users = {u.id: u for u in ctx.users}
-    body = [job_entity(j, users.get(j.user_id or 0), ctx.base_url,
-                       not ctx.faults.omit_pipeline_id) for j in shown]
+    body = [job_entity(j, users.get(j.user_id or 0), ctx.base_url, not ctx.faults.omit_pipeline_id) for j in shown]
     return json_reply(200, body, _page_headers(ctx, params, page, per_page, len(jobs)))
 
 
@@ -80,8 +83,12 @@ def _list_params(params: Mapping[str, Any]) -> dict[str, Any] | str:
     return checked
 
 
-def _integer(params: Mapping[str, Any], key: str, default: int | None, errors: list[str],
-             ) -> int | None:
+def _integer(
+    params: Mapping[str, Any],
+    key: str,
+    default: int | None,
+    errors: list[str],
+) -> int | None:
     value = params.get(key)
     if value is None or value == "":
         return default
@@ -112,8 +119,9 @@ def _ordered(jobs: list[Job], order_by: str, sort: str) -> list[Job]:
     return sorted(jobs, key=lambda j: (sign * j.pipeline_id, j.id))
 
 
-def _page_headers(ctx: ReadContext, params: Mapping[str, Any], page: int, per_page: int,
-                  total: int) -> tuple[tuple[str, str], ...]:
+def _page_headers(
+    ctx: ReadContext, params: Mapping[str, Any], page: int, per_page: int, total: int
+) -> tuple[tuple[str, str], ...]:
     # Kaminari: no neighbours for a page past the end; X-Total-Pages is at least 1.
     real_pages = math.ceil(total / per_page)
     pages = max(real_pages, 1)
@@ -129,14 +137,22 @@ def _page_headers(ctx: ReadContext, params: Mapping[str, Any], page: int, per_pa
     links += [link(page + 1, "next")] if next_page else []
     links += [link(1, "first"), link(pages, "last")]
     return (
-        ("Link", ", ".join(links)), ("X-Page", str(page)), ("X-Per-Page", str(per_page)),
-        ("X-Total", str(total)), ("X-Total-Pages", str(pages)),
-        ("X-Next-Page", next_page), ("X-Prev-Page", prev_page),
+        ("Link", ", ".join(links)),
+        ("X-Page", str(page)),
+        ("X-Per-Page", str(per_page)),
+        ("X-Total", str(total)),
+        ("X-Total-Pages", str(pages)),
+        ("X-Next-Page", next_page),
+        ("X-Prev-Page", prev_page),
     )
 
 
-def commit_detail(ctx: ReadContext, params: Mapping[str, Any], readable: Readable, sha: str,
-                  ) -> Reply:
+def commit_detail(
+    ctx: ReadContext,
+    params: Mapping[str, Any],
+    readable: Readable,
+    sha: str,
+) -> Reply:
     """`GET /projects/:id/repository/commits/:sha` with status and last_pipeline.
 
     The commits API checks access in a `before` block, so 403/404 come ahead of Grape's 400.

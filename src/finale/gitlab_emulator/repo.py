@@ -75,8 +75,7 @@ class GitRepo:
         return self._peel(sha)
 
     def _peel(self, revision: str) -> str | None:
-        out = self._git("rev-parse", "--verify", "--quiet", "--end-of-options",
-                        f"{revision}^{{commit}}", check=False)
+        out = self._git("rev-parse", "--verify", "--quiet", "--end-of-options", f"{revision}^{{commit}}", check=False)
         return out.strip() if out else None
 
     def branches_containing(self, sha: str) -> list[str]:
@@ -85,18 +84,22 @@ class GitRepo:
         GitLab attaches a ref-less status to the first of these, so `feature/x` comes before
         `main` when both contain the commit.
         """
-        out = self._git("for-each-ref", "--format=%(refname:strip=2)", "--sort=refname",
-                        f"--contains={sha}", "refs/heads", check=False)
+        out = self._git(
+            "for-each-ref",
+            "--format=%(refname:strip=2)",
+            "--sort=refname",
+            f"--contains={sha}",
+            "refs/heads",
+            check=False,
+        )
         return [line for line in (out or "").splitlines() if line]
 
     def branches(self) -> list[str]:
-        out = self._git("for-each-ref", "--format=%(refname:strip=2)", "--sort=refname",
-                        "refs/heads")
+        out = self._git("for-each-ref", "--format=%(refname:strip=2)", "--sort=refname", "refs/heads")
         return [line for line in (out or "").splitlines() if line]
 
     def tags(self) -> list[str]:
-        out = self._git("for-each-ref", "--format=%(refname:strip=2)", "--sort=refname",
-                        "refs/tags")
+        out = self._git("for-each-ref", "--format=%(refname:strip=2)", "--sort=refname", "refs/tags")
         return [line for line in (out or "").splitlines() if line]
 
     def default_branch(self) -> str | None:
@@ -109,10 +112,19 @@ class GitRepo:
         parents = tuple(p for p in parts[1].split() if p)
         additions, deletions = self._stats(sha)
         return CommitInfo(
-            sha=parts[0], parent_ids=parents, author_name=parts[2], author_email=parts[3],
-            authored_date=parts[4], committer_name=parts[5], committer_email=parts[6],
-            committed_date=parts[7], title=parts[8], message=parts[9],
-            additions=additions, deletions=deletions)
+            sha=parts[0],
+            parent_ids=parents,
+            author_name=parts[2],
+            author_email=parts[3],
+            authored_date=parts[4],
+            committer_name=parts[5],
+            committer_email=parts[6],
+            committed_date=parts[7],
+            title=parts[8],
+            message=parts[9],
+            additions=additions,
+            deletions=deletions,
+        )
 
     def _stats(self, sha: str) -> tuple[int, int]:
         out = self._git("show", "--numstat", "--format=", "--no-renames", sha, check=False) or ""

@@ -16,9 +16,12 @@ from typing import Any
 PROJECT_ID = 42
 PROJECT_PATH = "team/sub/app"
 _ENV = {
-    "GIT_AUTHOR_NAME": "Ada Example", "GIT_AUTHOR_EMAIL": "ada@example.test",
-    "GIT_COMMITTER_NAME": "Ada Example", "GIT_COMMITTER_EMAIL": "ada@example.test",
-    "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull,
+    "GIT_AUTHOR_NAME": "Ada Example",
+    "GIT_AUTHOR_EMAIL": "ada@example.test",
+    "GIT_COMMITTER_NAME": "Ada Example",
+    "GIT_COMMITTER_EMAIL": "ada@example.test",
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_CONFIG_GLOBAL": os.devnull,
 }
 
 
@@ -53,8 +56,7 @@ def _runner(cwd: Path) -> Any:
         env = {**os.environ, **_ENV}
         if date:
             env.update(GIT_AUTHOR_DATE=date, GIT_COMMITTER_DATE=date)
-        done = subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True,
-                              check=True)
+        done = subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True, check=True)
         return done.stdout.strip()
 
     return git
@@ -71,8 +73,7 @@ def sample_config(repository: Path | str) -> dict[str, Any]:
     """Config dict for the sample project; every token value is `glpat-<username>[-variant]`."""
     roles = ("guest", "reporter", "developer", "maintainer", "owner")
     users: list[dict[str, Any]] = [
-        {"username": role, "roles": {PROJECT_PATH: role},
-         "tokens": [{"value": f"glpat-{role}", "scopes": ["api"]}]}
+        {"username": role, "roles": {PROJECT_PATH: role}, "tokens": [{"value": f"glpat-{role}", "scopes": ["api"]}]}
         for role in roles
     ]
     developer = users[2]
@@ -82,12 +83,20 @@ def sample_config(repository: Path | str) -> dict[str, Any]:
         {"value": "glpat-developer-expired", "scopes": ["api"], "expired": True},
         {"value": "glpat-developer-revoked", "scopes": ["api"], "revoked": True},
     ]
-    users.append({"username": "developer2", "roles": {PROJECT_PATH: "developer"},
-                  "tokens": [{"value": "glpat-developer2"}]})
+    users.append(
+        {"username": "developer2", "roles": {PROJECT_PATH: "developer"}, "tokens": [{"value": "glpat-developer2"}]}
+    )
     users.append({"username": "outsider", "tokens": [{"value": "glpat-outsider"}]})
     return {
-        "projects": [{"id": PROJECT_ID, "path": PROJECT_PATH, "repository": str(repository),
-                      "protected_branches": ["main"], "visibility": "private"}],
+        "projects": [
+            {
+                "id": PROJECT_ID,
+                "path": PROJECT_PATH,
+                "repository": str(repository),
+                "protected_branches": ["main"],
+                "visibility": "private",
+            }
+        ],
         "users": [{"id": i + 1, **u} for i, u in enumerate(users)],
         "faults": {},
     }

@@ -39,8 +39,13 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length > 0 else b""
         url = urlsplit(self.path)
-        request = ApiRequest(method=self.command, path=url.path, query=url.query, body=body,
-                             headers={k.lower(): v for k, v in self.headers.items()})
+        request = ApiRequest(
+            method=self.command,
+            path=url.path,
+            query=url.query,
+            body=body,
+            headers={k.lower(): v for k, v in self.headers.items()},
+        )
         reply = self.server.dispatch(request)
         self.send_response(reply.status)
         if reply.body or reply.status != 204:
@@ -62,8 +67,9 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], service: GitLabService, log: RequestLog,
-                 log_line: LogLine | None) -> None:
+    def __init__(
+        self, address: tuple[str, int], service: GitLabService, log: RequestLog, log_line: LogLine | None
+    ) -> None:
         super().__init__(address, _Handler)
         self.service = service
         self.log = log
@@ -101,20 +107,22 @@ def _log_entry(request: ApiRequest, reply: Reply, secrets: set[str]) -> dict[str
             text = text.replace(secret, MASK)
         return text
 
-    query = [(k, MASK if k in SECRET_PARAMS else mask(v))
-             for k, v in parse_qsl(request.query, keep_blank_values=True)]
+    query = [(k, MASK if k in SECRET_PARAMS else mask(v)) for k, v in parse_qsl(request.query, keep_blank_values=True)]
     body = mask(request.body.decode("utf-8", "replace"))
     entry: dict[str, Any] = {
-        "method": request.method, "path": request.path,
-        "query": dict(query), "query_string": "&".join(f"{k}={v}" for k, v in query),
-        "headers": {k: MASK if k in SECRET_HEADERS else mask(v)
-                    for k, v in request.headers.items()},
-        "body": body, "status": reply.status,
+        "method": request.method,
+        "path": request.path,
+        "query": dict(query),
+        "query_string": "&".join(f"{k}={v}" for k, v in query),
+        "headers": {k: MASK if k in SECRET_HEADERS else mask(v) for k, v in request.headers.items()},
+        "body": body,
+        "status": reply.status,
     }
     params = request_params(request)
     if isinstance(params, dict):
-        entry["params"] = {k: MASK if k in SECRET_PARAMS else
-                           (mask(v) if isinstance(v, str) else v) for k, v in params.items()}
+        entry["params"] = {
+            k: MASK if k in SECRET_PARAMS else (mask(v) if isinstance(v, str) else v) for k, v in params.items()
+        }
     if request.headers.get("content-type", "").startswith("application/json"):
         with contextlib.suppress(ValueError):
             entry["json"] = json.loads(body)
@@ -154,12 +162,20 @@ class RunningEmulator:
 
         return pipelines_summary(self._server.service)
 
-    def add_pipeline(self, *, project: str, sha: str, ref: str, source: str = "push",
-                     status: str = "created", jobs: Iterable[Mapping[str, Any]] = (),
-                     ) -> dict[str, Any]:
+    def add_pipeline(
+        self,
+        *,
+        project: str,
+        sha: str,
+        ref: str,
+        source: str = "push",
+        status: str = "created",
+        jobs: Iterable[Mapping[str, Any]] = (),
+    ) -> dict[str, Any]:
         """Seed a pipeline as GitLab CI would have made it; jobs are `{name, status, stage}`."""
-        seed = SeedPipeline(project=project, sha=sha, ref=ref, source=source, status=status,
-                            jobs=tuple(SeedJob(**j) for j in jobs))
+        seed = SeedPipeline(
+            project=project, sha=sha, ref=ref, source=source, status=status, jobs=tuple(SeedJob(**j) for j in jobs)
+        )
         pipeline = seed_pipeline(self._server.service, seed)
         return next(p for p in self.pipelines() if p["id"] == pipeline.id)
 
@@ -178,14 +194,20 @@ class RunningEmulator:
     def __enter__(self) -> RunningEmulator:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()
 
 
-def serve(config: EmulatorConfig, host: str = "127.0.0.1", port: int = 0,
-          db_path: str | Path | None = None, log_line: LogLine | None = None,
-          clock: Clock = utc_now) -> RunningEmulator:
+def serve(
+    config: EmulatorConfig,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    db_path: str | Path | None = None,
+    log_line: LogLine | None = None,
+    clock: Clock = utc_now,
+) -> RunningEmulator:
     """Start the emulator on a daemon thread; port 0 picks a free port (see `.base_url`)."""
     store = Store(db_path)
     service = GitLabService(config, store, FaultSwitch(config.faults), clock)
@@ -193,8 +215,9 @@ def serve(config: EmulatorConfig, host: str = "127.0.0.1", port: int = 0,
         _seed(service, config.pipelines)
     server = _Server((host, port), service, RequestLog(), log_line)
     # A short poll interval makes `.stop()` return quickly.
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                              name="gitlab-emulator", daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="gitlab-emulator", daemon=True
+    )
     thread.start()
     return RunningEmulator(server, thread)
 

@@ -40,15 +40,13 @@ def utc_now() -> datetime:
 
 def gitlab_timestamp(moment: datetime) -> str:
     """ISO 8601 in UTC with milliseconds and `Z`, as GitLab's API writes times."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + \
-        f"{moment.microsecond // 1000:03d}Z"
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 class GitLabService:
     """Answers API requests from config, git repositories and the status store."""
 
-    def __init__(self, config: EmulatorConfig, store: Store, faults: FaultSwitch,
-                 clock: Clock = utc_now) -> None:
+    def __init__(self, config: EmulatorConfig, store: Store, faults: FaultSwitch, clock: Clock = utc_now) -> None:
         self.config = config
         self.store = store
         self.faults = faults
@@ -60,8 +58,9 @@ class GitLabService:
         reply = self.faults.before_request(time.time()) or self._answer(request)
         extra = self.faults.rate_limit_headers(time.time())
         if extra and reply.status != 429:
-            return Reply(status=reply.status, body=reply.body, content_type=reply.content_type,
-                         headers=reply.headers + extra)
+            return Reply(
+                status=reply.status, body=reply.body, content_type=reply.content_type, headers=reply.headers + extra
+            )
         return reply
 
     def _answer(self, request: ApiRequest) -> Reply:
@@ -77,16 +76,20 @@ class GitLabService:
         anonymous = token is None and kind == "commit"
         user = None if anonymous else access.authenticate(self.config, token, request.method)
         if isinstance(user, access.Denied):
-            headers = (("WWW-Authenticate", user.www_authenticate),) \
-                if user.www_authenticate else ()
+            headers = (("WWW-Authenticate", user.www_authenticate),) if user.www_authenticate else ()
             return json_reply(user.status, dict(user.body), headers)
         with self.store.lock:
             if kind == "post" and user is not None:
                 return self._post(user, project_ref, sha, params)
             return self._read(kind, request, user, project_ref, sha, params)
 
-    def _post(self, user: UserConfig, project_ref: str, sha: str, params: Mapping[str, Any],
-              ) -> Reply:
+    def _post(
+        self,
+        user: UserConfig,
+        project_ref: str,
+        sha: str,
+        params: Mapping[str, Any],
+    ) -> Reply:
         post = coerce_post_params(params, self.faults.current().reject_skipped)
         if isinstance(post, str):
             return error(400, post)
@@ -98,21 +101,42 @@ class GitLabService:
         conflict = self.faults.take_lock()
         if conflict is not None:
             return conflict
-        ctx = PostContext(store=self.store, repo=self.repos[project.id], project=project,
-                          user=user, faults=self.faults.current(),
-                          now=gitlab_timestamp(self.clock()), base_url=self.base_url)
+        ctx = PostContext(
+            store=self.store,
+            repo=self.repos[project.id],
+            project=project,
+            user=user,
+            faults=self.faults.current(),
+            now=gitlab_timestamp(self.clock()),
+            base_url=self.base_url,
+        )
         return post_status(ctx, sha, post)
 
-    def _read(self, kind: str, request: ApiRequest, user: UserConfig | None, project_ref: str,
-              sha: str, params: Mapping[str, Any]) -> Reply:
-        ctx = ReadContext(store=self.store, users=self.config.users, base_url=self.base_url,
-                          faults=self.faults.current(), path=request.path)
+    def _read(
+        self,
+        kind: str,
+        request: ApiRequest,
+        user: UserConfig | None,
+        project_ref: str,
+        sha: str,
+        params: Mapping[str, Any],
+    ) -> Reply:
+        ctx = ReadContext(
+            store=self.store,
+            users=self.config.users,
+            base_url=self.base_url,
+            faults=self.faults.current(),
+            path=request.path,
+        )
         if kind == "list":
             return list_statuses(ctx, params, lambda: self._readable(project_ref, user), sha)
         return commit_detail(ctx, params, lambda: self._readable(project_ref, user), sha)
 
-    def _readable(self, project_ref: str, user: UserConfig | None,
-                  ) -> tuple[ProjectConfig, GitRepo] | Reply:
+    def _readable(
+        self,
+        project_ref: str,
+        user: UserConfig | None,
+    ) -> tuple[ProjectConfig, GitRepo] | Reply:
         project = self._project(project_ref, user)
         if project is None:
             return not_found("Project")
@@ -136,7 +160,7 @@ def _route(method: str, path: str) -> tuple[str, str, str] | None:
     """
     if not path.startswith(API_PREFIX):
         return None
-    parts = [unquote(p) for p in path[len(API_PREFIX):].split("/")]
+    parts = [unquote(p) for p in path[len(API_PREFIX) :].split("/")]
     if any(not p for p in parts) or len(parts) < 4 or parts[0] != "projects":
         return None
     if method == "POST" and len(parts) == 4 and parts[2] == "statuses":

@@ -22,8 +22,12 @@ MAX_LENGTH = 255
 
 # Posted state -> state-machine events in order; a trailing "?" means "fire if allowed".
 _EVENTS = {
-    "pending": ("enqueue",), "running": ("enqueue?", "run"), "success": ("success",),
-    "failed": ("drop",), "canceled": ("cancel",), "skipped": ("skip",),
+    "pending": ("enqueue",),
+    "running": ("enqueue?", "run"),
+    "success": ("success",),
+    "failed": ("drop",),
+    "canceled": ("cancel",),
+    "skipped": ("skip",),
 }
 _TRANSITIONS = {
     "enqueue": ({"created", "skipped"}, "pending"),
@@ -89,8 +93,10 @@ class PostParams:
     pipeline_id: int | None
 
 
-def coerce_post_params(params: Mapping[str, Any], reject_skipped: bool = False,
-                       ) -> PostParams | str:
+def coerce_post_params(
+    params: Mapping[str, Any],
+    reject_skipped: bool = False,
+) -> PostParams | str:
     """Coerce and check like Grape does; a string is the `error` text of a 400."""
     errors: list[str] = []
     states = [s for s in POSTABLE_STATES if not (reject_skipped and s == "skipped")]
@@ -99,18 +105,21 @@ def coerce_post_params(params: Mapping[str, Any], reject_skipped: bool = False,
         errors.append("state is missing")
     if state not in states:
         errors.append("state does not have a valid value")
-    text = {key: _string(params, key, errors)
-            for key in ("ref", "target_url", "description", "name", "context")}
+    text = {key: _string(params, key, errors) for key in ("ref", "target_url", "description", "name", "context")}
     coverage = _number(params, "coverage", errors, _FLOAT, float)
     pipeline_id = _number(params, "pipeline_id", errors, _INTEGER, int)
     if errors:
         return ", ".join(errors)
     name = text["name"] if text["name"] is not None else text["context"]
     return PostParams(
-        state=str(state), ref=text["ref"], name="default" if name is None else name,
-        target_url=text["target_url"], description=text["description"],
+        state=str(state),
+        ref=text["ref"],
+        name="default" if name is None else name,
+        target_url=text["target_url"],
+        description=text["description"],
         coverage=None if coverage is None else float(coverage),
-        pipeline_id=None if pipeline_id is None else int(pipeline_id))
+        pipeline_id=None if pipeline_id is None else int(pipeline_id),
+    )
 
 
 def _string(params: Mapping[str, Any], key: str, errors: list[str]) -> str | None:
@@ -125,8 +134,9 @@ def _string(params: Mapping[str, Any], key: str, errors: list[str]) -> str | Non
     return None
 
 
-def _number(params: Mapping[str, Any], key: str, errors: list[str], pattern: re.Pattern[str],
-            kind: type[float] | type[int]) -> float | int | None:
+def _number(
+    params: Mapping[str, Any], key: str, errors: list[str], pattern: re.Pattern[str], kind: type[float] | type[int]
+) -> float | int | None:
     value = params.get(key)
     if value is None or value == "":
         return None  # Grape coerces a blank non-String parameter to nil
@@ -147,8 +157,10 @@ def apply_state(job: Job, posted: str, now: str) -> Job | str:
         if job.status not in sources:
             if spec.endswith("?"):
                 continue
-            return (f"Cannot transition status via :{event} from :{job.status} "
-                    f'(Reason(s): Status cannot transition via "{event}")')
+            return (
+                f"Cannot transition status via :{event} from :{job.status} "
+                f'(Reason(s): Status cannot transition via "{event}")'
+            )
         job = _enter(job, target, now)
     return job
 
@@ -211,8 +223,7 @@ def composite_status(jobs: Sequence[Job], empty: str = "created") -> str:
     """Pipeline status from its latest jobs (lib/gitlab/ci/status/composite.rb order)."""
     if not jobs:
         return empty
-    seen = {"ignored" if j.allow_failure and j.status in ("failed", "canceled") else j.status
-            for j in jobs}
+    seen = {"ignored" if j.allow_failure and j.status in ("failed", "canceled") else j.status for j in jobs}
 
     def only(*states: str) -> bool:
         return seen <= set(states)

@@ -64,8 +64,7 @@ class Store:
         return max(self._pipelines, default=0) + 1
 
     def next_iid(self, project_id: int) -> int:
-        return max((p.iid for p in self._pipelines.values() if p.project_id == project_id),
-                   default=0) + 1
+        return max((p.iid for p in self._pipelines.values() if p.project_id == project_id), default=0) + 1
 
     def next_job_id(self) -> int:
         return max(self._jobs, default=0) + 1
@@ -73,9 +72,11 @@ class Store:
     def pipelines(self, project_id: int | None = None, sha: str | None = None) -> list[Pipeline]:
         """Matching pipelines, newest (highest id) first."""
         with self._lock:
-            found = [p for p in self._pipelines.values()
-                     if (project_id is None or p.project_id == project_id)
-                     and (sha is None or p.sha == sha)]
+            found = [
+                p
+                for p in self._pipelines.values()
+                if (project_id is None or p.project_id == project_id) and (sha is None or p.sha == sha)
+            ]
         return sorted(found, key=lambda p: p.id, reverse=True)
 
     def pipeline(self, pipeline_id: int) -> Pipeline | None:
@@ -84,8 +85,7 @@ class Store:
     def jobs(self, pipeline_ids: set[int] | None = None) -> list[Job]:
         """Jobs of the given pipelines (all when None), by id ascending."""
         with self._lock:
-            found = [j for j in self._jobs.values()
-                     if pipeline_ids is None or j.pipeline_id in pipeline_ids]
+            found = [j for j in self._jobs.values() if pipeline_ids is None or j.pipeline_id in pipeline_ids]
         return sorted(found, key=lambda j: j.id)
 
     def save(self, pipelines: tuple[Pipeline, ...] = (), jobs: tuple[Job, ...] = ()) -> None:
@@ -98,10 +98,12 @@ class Store:
             if self._db is None:
                 return
             with self.connect() as conn:
-                conn.executemany("INSERT OR REPLACE INTO pipelines (id, data) VALUES (?, ?)",
-                                 [(p.id, _dump(p)) for p in pipelines])
-                conn.executemany("INSERT OR REPLACE INTO jobs (id, data) VALUES (?, ?)",
-                                 [(j.id, _dump(j)) for j in jobs])
+                conn.executemany(
+                    "INSERT OR REPLACE INTO pipelines (id, data) VALUES (?, ?)", [(p.id, _dump(p)) for p in pipelines]
+                )
+                conn.executemany(
+                    "INSERT OR REPLACE INTO jobs (id, data) VALUES (?, ?)", [(j.id, _dump(j)) for j in jobs]
+                )
 
     def clear(self) -> None:
         with self._lock:

@@ -23,8 +23,21 @@ _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9.+\-]*")
 _HOST_FORBIDDEN = re.compile(r'[<>{}/\\?#@"\s]')
 _IP_LITERAL = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=:]*")
 # Schemes Addressable treats as host-based: they need a host or a path.
-_IP_BASED = {"http", "https", "ftp", "tftp", "sftp", "ssh", "svn+ssh", "telnet", "nntp",
-             "gopher", "wais", "ldap", "prospero"}
+_IP_BASED = {
+    "http",
+    "https",
+    "ftp",
+    "tftp",
+    "sftp",
+    "ssh",
+    "svn+ssh",
+    "telnet",
+    "nntp",
+    "gopher",
+    "wais",
+    "ldap",
+    "prospero",
+}
 
 
 def strip(value: str) -> str:
@@ -60,7 +73,7 @@ def _parse(url: str) -> tuple[str | None, str | None] | None:
     if authority is not None:
         without_user = re.sub(r"^[^\[\]]*@", "", authority)
         port = re.search(r":([^:@\[\]]*?)$", without_user)
-        host = without_user[:port.start()] if port else without_user
+        host = without_user[: port.start()] if port else without_user
         if port and port.group(1) and not re.fullmatch(r"[0-9]+", port.group(1)):
             return None  # "Invalid port number"
     if scheme is not None and scheme.lower() in _IP_BASED and not host and not path:

@@ -32,9 +32,7 @@ class Reply:
 
 
 def json_reply(status: int, payload: object, **headers: str) -> Reply:
-    return Reply(
-        status, json.dumps(payload).encode(), {"Content-Type": "application/json", **headers}
-    )
+    return Reply(status, json.dumps(payload).encode(), {"Content-Type": "application/json", **headers})
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,9 +75,7 @@ class FaultServer:
         if tls is not None:
             self._httpd.socket = tls.wrap_socket(self._httpd.socket, server_side=True)
         self._scheme = "https" if tls is not None else "http"
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
 
     @property
     def base_url(self) -> str:
@@ -90,9 +86,7 @@ class FaultServer:
         self._thread.start()
         return self
 
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         self._httpd.shutdown()
         self._httpd.server_close()
         self._thread.join()
@@ -125,9 +119,7 @@ def _handler_for(server: FaultServer) -> type[BaseHTTPRequestHandler]:
             if reply.reset:
                 # SO_LINGER 0 turns close() into a TCP RST: the client sees a reset connection.
                 # Closing the raw fd now, before the server's own FIN, keeps it a pure reset.
-                self.connection.setsockopt(
-                    socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
-                )
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                 os.close(self.connection.detach())
                 self.close_connection = True
                 return

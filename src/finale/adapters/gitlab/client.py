@@ -46,9 +46,7 @@ _MIN_ATTEMPT_TIMEOUT = 0.5
 class Opener(Protocol):
     """The one seam to the network: `urllib.request.OpenerDirector` or a test double."""
 
-    def open(
-        self, fullurl: urllib.request.Request, data: None = None, timeout: float = ...
-    ) -> Any: ...
+    def open(self, fullurl: urllib.request.Request, data: None = None, timeout: float = ...) -> Any: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,9 +61,7 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def build_opener(
-    ca_file: str | None = None, verify_tls: bool = True
-) -> urllib.request.OpenerDirector:
+def build_opener(ca_file: str | None = None, verify_tls: bool = True) -> urllib.request.OpenerDirector:
     """A urllib opener with our TLS settings that never follows redirects."""
     try:
         context = ssl.create_default_context(cafile=ca_file or None)
@@ -158,17 +154,14 @@ class GitLabClient:
             timeout = max(_MIN_ATTEMPT_TIMEOUT, min(timeout, deadline - self._clock()))
         try:
             with self._opener.open(http_request, timeout=timeout) as response:
-                return self._classify(
-                    request, response.status, response.headers, response.read(), attempt
-                )
+                return self._classify(request, response.status, response.headers, response.read(), attempt)
         except urllib.error.HTTPError as error:
             with error:
                 return self._classify(request, error.code, error.headers, error.read(), attempt)
         except urllib.error.URLError as error:
             if isinstance(error.reason, ssl.SSLCertVerificationError):
                 raise ReportError(
-                    self._where(request)
-                    + f": TLS verification failed ({error.reason.verify_message}); "
+                    self._where(request) + f": TLS verification failed ({error.reason.verify_message}); "
                     "give the server's CA bundle (--ca-file / CA_BUNDLE)"
                 ) from error
             if isinstance(error.reason, ssl.SSLError) and "WRONG_VERSION_NUMBER" in str(error.reason):

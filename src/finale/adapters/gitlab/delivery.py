@@ -46,8 +46,7 @@ class _Watched:
         self.tls_refused = False
         self.wait: float | None = None
 
-    def open(self, fullurl: urllib.request.Request, data: None = None,
-             timeout: float = DEFAULT_TIMEOUT) -> Any:
+    def open(self, fullurl: urllib.request.Request, data: None = None, timeout: float = DEFAULT_TIMEOUT) -> Any:
         self.code, self.tls_refused, self.wait = None, False, None
         try:
             response = self._inner.open(fullurl, data, timeout)
@@ -72,13 +71,22 @@ class _Watched:
 class GitLabDelivery:
     """Posts with `GitLabClient`, one attempt per call."""
 
-    def __init__(self, gitlab_url: str, token: str, *, api_prefix: str = DEFAULT_API_PREFIX,
-                 timeout: float = DEFAULT_TIMEOUT, ca_file: str | None = None,
-                 verify_tls: bool = True, opener: Opener | None = None) -> None:
+    def __init__(
+        self,
+        gitlab_url: str,
+        token: str,
+        *,
+        api_prefix: str = DEFAULT_API_PREFIX,
+        timeout: float = DEFAULT_TIMEOUT,
+        ca_file: str | None = None,
+        verify_tls: bool = True,
+        opener: Opener | None = None,
+    ) -> None:
         self._watched = _Watched(opener if opener is not None else build_opener(ca_file, verify_tls))
         self._token = token
-        self._client = GitLabClient(gitlab_url, token, api_prefix=api_prefix, timeout=timeout,
-                                    retry_budget=0.0, opener=self._watched)
+        self._client = GitLabClient(
+            gitlab_url, token, api_prefix=api_prefix, timeout=timeout, retry_budget=0.0, opener=self._watched
+        )
 
     def __repr__(self) -> str:
         return f"GitLabDelivery({self._client.endpoint.base!r}, token=***)"
@@ -87,8 +95,9 @@ class GitLabDelivery:
         try:
             return self._client.post_status(request)
         except ReportError as exc:
-            raise DeliveryError(self._mask(str(exc)), transient=self._watched.is_transient(),
-                                wait=self._watched.wait) from exc
+            raise DeliveryError(
+                self._mask(str(exc)), transient=self._watched.is_transient(), wait=self._watched.wait
+            ) from exc
         except ReportInputError as exc:
             raise DeliveryError(self._mask(str(exc)), transient=False) from exc
 

@@ -43,14 +43,12 @@ PARAMS = (
     TaskParam("SHA", "Commit SHA to set the status for.", None),
     TaskParam(
         "TARGET_URL",
-        "URL linked from the status (e.g. a Tekton Dashboard page); "
-        "cut to 255 characters; empty sends none.",
+        "URL linked from the status (e.g. a Tekton Dashboard page); cut to 255 characters; empty sends none.",
         None,
     ),
     TaskParam(
         "DESCRIPTION",
-        "Short description of the status; cut to 255 characters; "
-        "empty uses a default when STATE is a Tekton status.",
+        "Short description of the status; cut to 255 characters; empty uses a default when STATE is a Tekton status.",
         None,
     ),
     TaskParam(
@@ -76,21 +74,17 @@ PARAMS = (
     TaskParam("COVERAGE", "Total code coverage as a number; empty sends none.", ""),
     TaskParam(
         "REF",
-        "Branch or tag the status belongs to; empty lets GitLab choose "
-        "(newest pipeline of the SHA).",
+        "Branch or tag the status belongs to; empty lets GitLab choose (newest pipeline of the SHA).",
         "",
     ),
     TaskParam("PIPELINE_ID", "GitLab pipeline id to attach the status to; empty: none.", ""),
     TaskParam("SSL_VERIFY", "Verify GitLab's TLS certificate (true or false).", "true"),
     TaskParam(
         "CA_BUNDLE",
-        "Path of a PEM CA bundle readable by the step (e.g. in a "
-        "workspace); empty uses the image's CA store.",
+        "Path of a PEM CA bundle readable by the step (e.g. in a workspace); empty uses the image's CA store.",
         "",
     ),
-    TaskParam(
-        "RETRY_BUDGET", "Seconds to keep retrying 409, 429, 5xx and connection errors.", "60"
-    ),
+    TaskParam("RETRY_BUDGET", "Seconds to keep retrying 409, 429, 5xx and connection errors.", "60"),
 )
 
 _HEADER = """\
@@ -136,8 +130,7 @@ def _results() -> list[str]:
     return [
         "  results:",
         f"    - name: {RESULT_STATUS_ID}",
-        "      description: Id of the GitLab job holding the status (empty if GitLab already "
-        "held the state).",
+        "      description: Id of the GitLab job holding the status (empty if GitLab already held the state).",
         f"    - name: {RESULT_PIPELINE_ID}",
         "      description: Id of the GitLab pipeline the status joined (empty if unknown).",
     ]

@@ -114,9 +114,7 @@ def _cut(text: str, ellipsis: str) -> str:
 def build_payload(request: StatusRequest) -> dict[str, Any]:
     """The JSON body; over-long fields are cut so GitLab does not reject the whole status."""
     if request.state not in STATE_NAMES:
-        raise ReportInputError(
-            f"unknown GitLab state {request.state!r}; expected one of {', '.join(STATE_NAMES)}"
-        )
+        raise ReportInputError(f"unknown GitLab state {request.state!r}; expected one of {', '.join(STATE_NAMES)}")
     if not request.sha.strip():
         raise ReportInputError("the commit SHA is empty")
     body: dict[str, Any] = {"state": request.state}

@@ -100,9 +100,7 @@ class Outbox:
                         db.execute(statement)
                 db.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
             elif version != _SCHEMA_VERSION:
-                raise sqlite3.DatabaseError(
-                    f"{self.path}: outbox schema version {version}, expected {_SCHEMA_VERSION}"
-                )
+                raise sqlite3.DatabaseError(f"{self.path}: outbox schema version {version}, expected {_SCHEMA_VERSION}")
 
     def accept(self, update: StatusUpdate) -> Verdict:
         """Store `update` once; it overtakes older pending rows and never a newer one."""
@@ -133,9 +131,20 @@ class Outbox:
         db.execute(
             f"INSERT INTO events ({_COLUMNS}) VALUES ({', '.join('?' * 14)})",
             (
-                update.event_id, update.event_type, self._clock(), update.project, update.sha,
-                update.name, update.run, update.run_name, update.ref, update.target_url,
-                update.state.value, update.description, update.rank, status,
+                update.event_id,
+                update.event_type,
+                self._clock(),
+                update.project,
+                update.sha,
+                update.name,
+                update.run,
+                update.run_name,
+                update.ref,
+                update.target_url,
+                update.state.value,
+                update.description,
+                update.rank,
+                status,
             ),
         )
 
@@ -152,25 +161,25 @@ class Outbox:
     def next_due_in(self) -> float | None:
         """Seconds until the earliest pending row is due (0 if overdue), None if none pending."""
         with connect(self.path) as db:
-            (at,) = db.execute(
-                "SELECT MIN(next_attempt_at) FROM events WHERE status = 'pending'"
-            ).fetchone()
+            (at,) = db.execute("SELECT MIN(next_attempt_at) FROM events WHERE status = 'pending'").fetchone()
         return None if at is None else max(0.0, float(at) - self._clock())
 
     def mark_done(self, seq: int, posted_id: int | None) -> None:
-        self._update(seq, "status = 'done', attempts = attempts + 1, last_error = '', "
-                     "posted_id = ?", (posted_id,))
+        self._update(seq, "status = 'done', attempts = attempts + 1, last_error = '', posted_id = ?", (posted_id,))
 
     def mark_retry(self, seq: int, error: str, delay: float) -> None:
         # Only a still-pending row is rescheduled: a newer status may have superseded it.
-        self._update(seq, "attempts = attempts + 1, last_error = ?, next_attempt_at = ?",
-                     (error, self._clock() + delay), only_pending=True)
+        self._update(
+            seq,
+            "attempts = attempts + 1, last_error = ?, next_attempt_at = ?",
+            (error, self._clock() + delay),
+            only_pending=True,
+        )
 
     def mark_failed(self, seq: int, error: str) -> None:
         self._update(seq, "status = 'failed', attempts = attempts + 1, last_error = ?", (error,))
 
-    def _update(self, seq: int, assignments: str, values: tuple[object, ...],
-                only_pending: bool = False) -> None:
+    def _update(self, seq: int, assignments: str, values: tuple[object, ...], only_pending: bool = False) -> None:
         guard = " AND status = 'pending'" if only_pending else ""
         with connect(self.path) as db:
             db.execute(f"UPDATE events SET {assignments} WHERE seq = ?{guard}", (*values, seq))
@@ -194,13 +203,38 @@ class Outbox:
 
 
 def _row(raw: tuple[object, ...]) -> OutboxRow:
-    seq, attempts, event_id, event_type, _, project, sha, name, run, run_name, ref, url, \
-        state, description, rank, _status = raw
+    (
+        seq,
+        attempts,
+        event_id,
+        event_type,
+        _,
+        project,
+        sha,
+        name,
+        run,
+        run_name,
+        ref,
+        url,
+        state,
+        description,
+        rank,
+        _status,
+    ) = raw
     update = StatusUpdate(
-        event_id=str(event_id), event_type=str(event_type), run=str(run),
-        run_name=str(run_name), project=str(project), sha=str(sha), ref=str(ref),
-        name=str(name), target_url=str(url), state=GitLabState(str(state)),
-        description=str(description), final=str(rank).startswith("1"), rank=str(rank),
+        event_id=str(event_id),
+        event_type=str(event_type),
+        run=str(run),
+        run_name=str(run_name),
+        project=str(project),
+        sha=str(sha),
+        ref=str(ref),
+        name=str(name),
+        target_url=str(url),
+        state=GitLabState(str(state)),
+        description=str(description),
+        final=str(rank).startswith("1"),
+        rank=str(rank),
     )
     return OutboxRow(seq=int(str(seq)), update=update, attempts=int(str(attempts)))
 

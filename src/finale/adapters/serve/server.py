@@ -82,8 +82,13 @@ class Sender:
     def _send(self, row: OutboxRow) -> None:
         update = row.update
         request = StatusRequest(
-            project=update.project, sha=update.sha, state=update.state.value, name=update.name,
-            ref=update.ref, target_url=update.target_url, description=update.description,
+            project=update.project,
+            sha=update.sha,
+            state=update.state.value,
+            name=update.name,
+            ref=update.ref,
+            target_url=update.target_url,
+            description=update.description,
         )
         what = f"{update.state.value} for {update.project}@{update.sha} ({update.run_name})"
         outcome = self._post(request)
@@ -189,8 +194,7 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, config: ServiceConfig, outbox: Outbox, wake: threading.Event,
-                 log: LogLine) -> None:
+    def __init__(self, config: ServiceConfig, outbox: Outbox, wake: threading.Event, log: LogLine) -> None:
         super().__init__((config.host, config.port), _Handler)
         self.config = config
         self.outbox = outbox
@@ -207,8 +211,7 @@ class _Server(ThreadingHTTPServer):
 
     def receive(self, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, Any]]:
         try:
-            update = status_update(parse_cloudevent(headers, body),
-                                   default_name=self.config.status_name)
+            update = status_update(parse_cloudevent(headers, body), default_name=self.config.status_name)
         except EventError as exc:
             self.log(f"rejected: {exc}")
             return 400, {"error": str(exc)}
@@ -227,8 +230,9 @@ class _Server(ThreadingHTTPServer):
             self.log(f"outbox error, event {update.event_id} refused: {exc}")
             return 503, {"error": f"outbox unavailable: {exc}"}
         self.wake.set()
-        self.log(f"{verdict} {update.event_id}: {update.run_name} -> {update.state.value} "
-                 f"for {update.project}@{update.sha}")
+        self.log(
+            f"{verdict} {update.event_id}: {update.run_name} -> {update.state.value} for {update.project}@{update.sha}"
+        )
         answer = {"result": verdict, "id": update.event_id, "state": update.state.value}
         return (202 if verdict == "accepted" else 200), answer
 
@@ -253,11 +257,15 @@ class RunningService:
         self.host = str(host)
         self.port = int(port)
         self.base_url = f"http://{self.host}:{self.port}"
-        self._http = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                                      name="finale-serve-http", daemon=True)
-        self._sender = threading.Thread(target=sender.run,
-                                        args=(self._stop, server.wake, config.drain_seconds),
-                                        name="finale-serve-sender", daemon=True)
+        self._http = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="finale-serve-http", daemon=True
+        )
+        self._sender = threading.Thread(
+            target=sender.run,
+            args=(self._stop, server.wake, config.drain_seconds),
+            name="finale-serve-sender",
+            daemon=True,
+        )
         self._drain = config.drain_seconds
         self._http.start()
         self._sender.start()
@@ -275,13 +283,15 @@ class RunningService:
     def __enter__(self) -> RunningService:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()
 
 
-def start_service(outbox: Outbox, delivery: Delivery, config: ServiceConfig = ServiceConfig(),
-                  log: LogLine = _quiet) -> RunningService:
+def start_service(
+    outbox: Outbox, delivery: Delivery, config: ServiceConfig = ServiceConfig(), log: LogLine = _quiet
+) -> RunningService:
     """Bind (OSError if the address is taken), then serve and send on daemon threads."""
     server = _Server(config, outbox, threading.Event(), log)
     sender = Sender(outbox, delivery, config.backoff, log)

@@ -108,9 +108,13 @@ def instrument_text(text: str, source: str, options: Options) -> Instrumented:
             fixed.append(changed[-1])
         if plan.required_params:
             required.append((f"{target.source}: {target.path}", plan.required_params))
-    return Instrumented(text=apply_edits(text, edits), changed=tuple(changed),
-                        required_params=tuple(required), failing_finally=tuple(failing),
-                        completed_fixed=tuple(fixed))
+    return Instrumented(
+        text=apply_edits(text, edits),
+        changed=tuple(changed),
+        required_params=tuple(required),
+        failing_finally=tuple(failing),
+        completed_fixed=tuple(fixed),
+    )
 
 
 def plan_edits(text: str, spec: MappingNode, plan: Plan, style: IndentStyle) -> list[Edit]:
@@ -130,8 +134,7 @@ def plan_edits(text: str, spec: MappingNode, plan: Plan, style: IndentStyle) -> 
     return edits
 
 
-def _finally_item_edits(text: str, spec: MappingNode, plan: Plan,
-                        style: IndentStyle) -> list[Edit]:
+def _finally_item_edits(text: str, spec: MappingNode, plan: Plan, style: IndentStyle) -> list[Edit]:
     """Append a when expression or a param to existing finally tasks."""
     finals = child(spec, "finally")
     edits: list[Edit] = []
@@ -144,9 +147,16 @@ def _finally_item_edits(text: str, spec: MappingNode, plan: Plan,
     return edits
 
 
-def _add_list_items(text: str, mapping: MappingNode, key: str, items: Sequence[Any],
-                    style: IndentStyle, *, before: str | None = None,
-                    after: str | None = None) -> list[Edit]:
+def _add_list_items(
+    text: str,
+    mapping: MappingNode,
+    key: str,
+    items: Sequence[Any],
+    style: IndentStyle,
+    *,
+    before: str | None = None,
+    after: str | None = None,
+) -> list[Edit]:
     found = entry(mapping, key)
     if found is None:
         return [insert_entry(text, mapping, key, list(items), style, before=before, after=after)]
@@ -160,12 +170,10 @@ def _add_list_items(text: str, mapping: MappingNode, key: str, items: Sequence[A
     has_text = isinstance(value, SequenceNode) or (isinstance(value, ScalarNode) and value.value)
     end = int(value.end_mark.index) if has_text else empty_end
     at = after_line(text, end)
-    return [Edit(int(key_node.end_mark.index), end, ":"),
-            Edit(at, at, lines_text(text, at, lines))]
+    return [Edit(int(key_node.end_mark.index), end, ":"), Edit(at, at, lines_text(text, at, lines))]
 
 
-def _run_after_edits(text: str, task: Node, change: RunAfterChange,
-                     style: IndentStyle) -> list[Edit]:
+def _run_after_edits(text: str, task: Node, change: RunAfterChange, style: IndentStyle) -> list[Edit]:
     assert isinstance(task, MappingNode)
     found = entry(task, "runAfter")
     value = found[1] if found else None

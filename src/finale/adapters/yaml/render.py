@@ -78,8 +78,9 @@ def render_mapping(data: Mapping[str, Any], column: int, style: IndentStyle) -> 
     return lines
 
 
-def render_sequence(items: Sequence[Any], dash_column: int, style: IndentStyle,
-                    dash_width: int | None = None) -> list[str]:
+def render_sequence(
+    items: Sequence[Any], dash_column: int, style: IndentStyle, dash_width: int | None = None
+) -> list[str]:
     """Block lines of a sequence whose `-` sit at `dash_column`."""
     width = dash_width or style.dash_width
     lines: list[str] = []

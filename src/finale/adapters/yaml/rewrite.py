@@ -136,8 +136,7 @@ def detect_style(roots: Iterable[Node]) -> IndentStyle:
         usable = [(uses, width) for width, uses in counts.items() if width >= smallest]
         return max(usable)[1] if usable else default
 
-    return IndentStyle(mapping=pick(mapping, 2, 1), sequence_offset=pick(offset, 2, 0),
-                       dash_width=pick(dash, 2, 2))
+    return IndentStyle(mapping=pick(mapping, 2, 1), sequence_offset=pick(offset, 2, 0), dash_width=pick(dash, 2, 2))
 
 
 def _walk(roots: Iterable[Node]) -> Iterator[Node]:
@@ -155,8 +154,7 @@ def lines_text(text: str, at: int, lines: Sequence[str]) -> str:
     return "\n" + block if at == len(text) and text and not text.endswith("\n") else block
 
 
-def append_items(text: str, seq: SequenceNode, items: Sequence[Any],
-                 style: IndentStyle) -> Edit:
+def append_items(text: str, seq: SequenceNode, items: Sequence[Any], style: IndentStyle) -> Edit:
     """Add items at the end of a sequence, in its own style."""
     if is_flow(seq):
         rendered = ", ".join(render_flow(i) for i in items)
@@ -170,8 +168,7 @@ def append_items(text: str, seq: SequenceNode, items: Sequence[Any],
     return Edit(at, at, lines_text(text, at, lines))
 
 
-def prepend_items(text: str, seq: SequenceNode, items: Sequence[Any],
-                  style: IndentStyle) -> Edit:
+def prepend_items(text: str, seq: SequenceNode, items: Sequence[Any], style: IndentStyle) -> Edit:
     """Add items before the first one (above the comments that introduce it)."""
     if is_flow(seq) or not seq.value:
         if not seq.value:
@@ -198,13 +195,20 @@ def remove_item(text: str, seq: SequenceNode, index: int) -> Edit:
             return Edit(int(item.start_mark.index), int(seq.value[index + 1].start_mark.index), "")
         start = _content_end(text, seq.value[index - 1]) if index else int(item.start_mark.index)
         return Edit(start, _content_end(text, item), "")
-    start = _above_comments(text, _line_start(text, item.start_mark.index),
-                            seq.start_mark.column)
+    start = _above_comments(text, _line_start(text, item.start_mark.index), seq.start_mark.column)
     return Edit(start, after_line(text, _content_end(text, item)), "")
 
 
-def insert_entry(text: str, mapping: MappingNode, key: str, value: Any, style: IndentStyle,
-                 *, after: str | None = None, before: str | None = None) -> Edit:
+def insert_entry(
+    text: str,
+    mapping: MappingNode,
+    key: str,
+    value: Any,
+    style: IndentStyle,
+    *,
+    after: str | None = None,
+    before: str | None = None,
+) -> Edit:
     """Add `key: value` to a mapping, after or before a sibling key (default: at the end)."""
     if is_flow(mapping):
         pair = f"{json.dumps(key)}: {render_flow(value)}"
@@ -217,8 +221,7 @@ def insert_entry(text: str, mapping: MappingNode, key: str, value: Any, style: I
     anchor = entry(mapping, before) if before else None
     if anchor is not None:
         key_node = anchor[0]
-        at = _above_comments(text, _line_start(text, key_node.start_mark.index),
-                             key_node.start_mark.column)
+        at = _above_comments(text, _line_start(text, key_node.start_mark.index), key_node.start_mark.column)
         return Edit(at, at, "".join(line + "\n" for line in lines))
     after_entry = entry(mapping, after) if after else None
     last = after_entry or mapping.value[-1]
@@ -226,19 +229,21 @@ def insert_entry(text: str, mapping: MappingNode, key: str, value: Any, style: I
     return Edit(at, at, lines_text(text, at, lines))
 
 
-def replace_value(text: str, key: ScalarNode, value: Node, new: list[str],
-                  style: IndentStyle) -> Edit:
+def replace_value(text: str, key: ScalarNode, value: Node, new: list[str], style: IndentStyle) -> Edit:
     """Write a new list in place of a list value: flow stays flow, block becomes block lines."""
     if is_flow(value) or not new:
         # Keep the text of items that stay (their quoting), render only new ones.
-        old = {str(v.value): text[v.start_mark.index:v.end_mark.index] for v in value.value}
+        old = {str(v.value): text[v.start_mark.index : v.end_mark.index] for v in value.value}
         inner = ", ".join(old.get(name, scalar(name)) for name in new)
         if is_flow(value):
             return Edit(int(value.start_mark.index), int(value.end_mark.index), f"[{inner}]")
         return Edit(int(key.end_mark.index), _content_end(text, value), f": [{inner}]")
     lines = render_sequence(new, value.start_mark.column, style, None)
-    return Edit(int(key.end_mark.index), after_line(text, _content_end(text, value)),
-                ":\n" + "".join(line + "\n" for line in lines))
+    return Edit(
+        int(key.end_mark.index),
+        after_line(text, _content_end(text, value)),
+        ":\n" + "".join(line + "\n" for line in lines),
+    )
 
 
 def apply_edits(text: str, edits: Iterable[Edit]) -> str:

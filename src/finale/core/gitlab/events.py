@@ -121,7 +121,7 @@ def _structured(envelope: Mapping[str, Any]) -> CloudEvent:
     else:
         data = envelope.get("data")
     if not isinstance(data, Mapping):
-        raise EventError("data must be a JSON object such as {\"pipelineRun\": {...}}")
+        raise EventError('data must be a JSON object such as {"pipelineRun": {...}}')
     return _event(attributes, data, "attribute ")
 
 
@@ -148,10 +148,7 @@ def _percent_decode(text: str) -> str:
     if "%" not in text:
         return text
     parts = _PERCENT.split(text)
-    raw = b"".join(
-        bytes.fromhex(part[1:]) if _PERCENT.fullmatch(part) else part.encode("utf-8")
-        for part in parts
-    )
+    raw = b"".join(bytes.fromhex(part[1:]) if _PERCENT.fullmatch(part) else part.encode("utf-8") for part in parts)
     return raw.decode("utf-8", errors="replace")
 
 
@@ -165,13 +162,11 @@ def _json_object(raw: bytes, what: str) -> Mapping[str, Any]:
     except (UnicodeDecodeError, ValueError) as exc:
         raise EventError(f"{what} is not valid JSON ({exc})") from None
     if not isinstance(value, Mapping):
-        raise EventError(f"{what} must be a JSON object such as {{\"pipelineRun\": {{...}}}}")
+        raise EventError(f'{what} must be a JSON object such as {{"pipelineRun": {{...}}}}')
     return value
 
 
-def status_update(
-    event: CloudEvent, *, default_name: str = DEFAULT_STATUS_NAME
-) -> StatusUpdate | Ignored:
+def status_update(event: CloudEvent, *, default_name: str = DEFAULT_STATUS_NAME) -> StatusUpdate | Ignored:
     """The status to post for a PipelineRun event, or why the event is ignored."""
     if not event.type.startswith(PIPELINERUN_TYPE_PREFIX):
         return Ignored(event_id=event.id, reason=f"{event.type} is not a PipelineRun event")
@@ -203,8 +198,7 @@ def status_update(
         state=decision.state,
         description=" ".join(description.split()),
         final=final,
-        rank=f"{int(final)}|{_sortable_time(when or event.time)}|"
-        f"{_STATE_ORDER.get(decision.state, '2')}",
+        rank=f"{int(final)}|{_sortable_time(when or event.time)}|{_STATE_ORDER.get(decision.state, '2')}",
     )
 
 

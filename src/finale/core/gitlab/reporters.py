@@ -56,34 +56,70 @@ _ROLES = {
     "GITLAB_HOST_URL": _Role(
         names=("gitlabhost", "gitlaburl", "gitlabserver", "gitlabserverurl", "gitlabhosturl"),
         new_name="GITLAB_HOST_URL",
-        description="GitLab host, optionally with http:// or https:// (e.g. gitlab.com)"),
+        description="GitLab host, optionally with http:// or https:// (e.g. gitlab.com)",
+    ),
     "REPO_FULL_NAME": _Role(
-        names=("repopathonly", "repopath", "projectpath", "gitlabproject", "gitlabprojectpath",
-               "gitlabrepo", "projectfullname", "repofullname"),
+        names=(
+            "repopathonly",
+            "repopath",
+            "projectpath",
+            "gitlabproject",
+            "gitlabprojectpath",
+            "gitlabrepo",
+            "projectfullname",
+            "repofullname",
+        ),
         new_name="REPO_FULL_NAME",
-        description="GitLab project path, group and name (e.g. group/repo)"),
+        description="GitLab project path, group and name (e.g. group/repo)",
+    ),
     "SHA": _Role(
-        names=("sourcerevision", "revision", "gitrevision", "commitsha", "commit", "gitcommit",
-               "gitsha", "cicommitsha", "sourcesha", "headsha", "commitid", "sha"),
-        new_name="SHA", description="Full SHA of the commit the GitLab status is set on"),
+        names=(
+            "sourcerevision",
+            "revision",
+            "gitrevision",
+            "commitsha",
+            "commit",
+            "gitcommit",
+            "gitsha",
+            "cicommitsha",
+            "sourcesha",
+            "headsha",
+            "commitid",
+            "sha",
+        ),
+        new_name="SHA",
+        description="Full SHA of the commit the GitLab status is set on",
+    ),
     "GITLAB_TOKEN_SECRET_NAME": _Role(
         names=("gitlabsecretname", "gitlabtokensecret", "gitlabtokensecretname"),
         new_name="GITLAB_TOKEN_SECRET_NAME",
         description="Name of the Secret holding the GitLab API token (scope api)",
-        default="gitlab-api-secret"),
+        default="gitlab-api-secret",
+    ),
     "GITLAB_TOKEN_SECRET_KEY": _Role(
         names=("gitlabsecretkey", "gitlabtokensecretkey"),
         new_name="GITLAB_TOKEN_SECRET_KEY",
-        description="Key of the GitLab API token in that Secret", default="token"),
+        description="Key of the GitLab API token in that Secret",
+        default="token",
+    ),
     "DASHBOARD": _Role(
-        names=("tektondashboardhost", "tektondashboard", "dashboardhost", "dashboardurl",
-               "tektondashboardurl"),
+        names=("tektondashboardhost", "tektondashboard", "dashboardhost", "dashboardurl", "tektondashboardurl"),
         new_name="TEKTON_DASHBOARD_URL",
-        description="Tekton Dashboard base URL (e.g. https://dashboard.example.com), "
-                    "the status link"),
+        description="Tekton Dashboard base URL (e.g. https://dashboard.example.com), the status link",
+    ),
 }
-_TASK_PARAM_ORDER = ("STATE", "COMPLETED_STATE", "GITLAB_HOST_URL", "REPO_FULL_NAME", "GITLAB_TOKEN_SECRET_NAME",
-                     "GITLAB_TOKEN_SECRET_KEY", "SHA", "TARGET_URL", "CONTEXT", "DESCRIPTION")
+_TASK_PARAM_ORDER = (
+    "STATE",
+    "COMPLETED_STATE",
+    "GITLAB_HOST_URL",
+    "REPO_FULL_NAME",
+    "GITLAB_TOKEN_SECRET_NAME",
+    "GITLAB_TOKEN_SECRET_KEY",
+    "SHA",
+    "TARGET_URL",
+    "CONTEXT",
+    "DESCRIPTION",
+)
 _FAILED_TEXT = "An error occurred building your commit in Tekton"
 _SUCCESS_TEXT = "Finished building your commit in Tekton"
 _CANCELED_TEXT = "Building your commit in Tekton was stopped"
@@ -106,8 +142,7 @@ def task_params(task: Mapping[str, Any]) -> dict[str, Any]:
     params = task.get("params")
     if not isinstance(params, list):
         return {}
-    return {str(p["name"]): p.get("value") for p in params
-            if isinstance(p, Mapping) and "name" in p}
+    return {str(p["name"]): p.get("value") for p in params if isinstance(p, Mapping) and "name" in p}
 
 
 def _ref_name(task: Mapping[str, Any]) -> str:
@@ -130,8 +165,9 @@ def is_start_reporter(task: Mapping[str, Any], options: Options) -> bool:
     return is_reporter(task, options) and str(task_params(task).get("STATE", "")) in START_STATES
 
 
-def template_reporter(tasks: list[Mapping[str, Any]], finals: list[Mapping[str, Any]],
-                      options: Options) -> Mapping[str, Any] | None:
+def template_reporter(
+    tasks: list[Mapping[str, Any]], finals: list[Mapping[str, Any]], options: Options
+) -> Mapping[str, Any] | None:
     """The reporter whose wiring (host, repo, SHA, secret, link) we copy, if any."""
     dag_final = [t for t in tasks if is_reporter(t, options) and not is_start_reporter(t, options)]
     finals_rep = [t for t in finals if is_reporter(t, options)]
@@ -163,8 +199,7 @@ class Wiring:
     required: tuple[str, ...]
 
 
-def wiring_for(spec: Mapping[str, Any], template: Mapping[str, Any] | None,
-               options: Options) -> Wiring:
+def wiring_for(spec: Mapping[str, Any], template: Mapping[str, Any] | None, options: Options) -> Wiring:
     """The existing reporter's values first, then evident Pipeline params, else new params."""
     given = dict(task_params(template)) if template else {}
     given.pop("STATE", None)
@@ -178,8 +213,7 @@ def wiring_for(spec: Mapping[str, Any], template: Mapping[str, Any] | None,
         found = _find_param(spec, role.names)
         if found is None:
             found = role.new_name
-            decl: dict[str, Any] = {"name": found, "type": "string",
-                                    "description": role.description}
+            decl: dict[str, Any] = {"name": found, "type": "string", "description": role.description}
             if role.default is None:
                 required.append(found)
             else:
@@ -188,21 +222,28 @@ def wiring_for(spec: Mapping[str, Any], template: Mapping[str, Any] | None,
         values[task_param] = f"$(params.{found})"
     dashboard = values.pop("DASHBOARD", None)
     if dashboard is not None:
-        values["TARGET_URL"] = (f"{dashboard}/#/namespaces/$(context.pipelineRun.namespace)"
-                                "/pipelineruns/$(context.pipelineRun.name)")
+        values["TARGET_URL"] = (
+            f"{dashboard}/#/namespaces/$(context.pipelineRun.namespace)/pipelineruns/$(context.pipelineRun.name)"
+        )
     values.update(given)
     values["CONTEXT"] = options.context or given.get("CONTEXT") or DEFAULT_CONTEXT
     task_ref = template.get("taskRef") if template else None
     return Wiring(
         params=values,
         task_ref=task_ref if isinstance(task_ref, Mapping) else {"name": options.task_ref},
-        new_params=tuple(new), required=tuple(required),
+        new_params=tuple(new),
+        required=tuple(required),
     )
 
 
-def reporter_task(name: str, state: str, description: str, wiring: Wiring,
-                  when: Sequence[Mapping[str, Any]] = (),
-                  extra: Mapping[str, str] | None = None) -> Mapping[str, Any]:
+def reporter_task(
+    name: str,
+    state: str,
+    description: str,
+    wiring: Wiring,
+    when: Sequence[Mapping[str, Any]] = (),
+    extra: Mapping[str, str] | None = None,
+) -> Mapping[str, Any]:
     """One PipelineTask running the status Task, params in the seed's order."""
     values = {**wiring.params, **(extra or {}), "STATE": state, "DESCRIPTION": description}
     order = [*_TASK_PARAM_ORDER, *(k for k in values if k not in _TASK_PARAM_ORDER)]
@@ -225,20 +266,24 @@ def completed_means_stop(tasks: Sequence[Mapping[str, Any]]) -> bool:
     return not any(t.get("when") or t.get("matrix") for t in tasks)
 
 
-def finally_tasks(wiring: Wiring, options: Options,
-                  stop_only: bool = False) -> tuple[Mapping[str, Any], ...]:
+def finally_tasks(wiring: Wiring, options: Options, stop_only: bool = False) -> tuple[Mapping[str, Any], ...]:
     """The seed answer's two guarded reporters, or one passing `$(tasks.status)`; when
     `stop_only` (see `completed_means_stop`), Completed is reported as canceled."""
     if options.style == "one-task":
         # Our gitlab-set-status Task maps the aggregate status to a GitLab state itself.
         extra = {"COMPLETED_STATE": "canceled"} if stop_only else None
-        return (reporter_task(STATUS_NAME, "$(tasks.status)",
-                              "Tekton pipeline ended: $(tasks.status)", wiring, extra=extra),)
+        return (
+            reporter_task(
+                STATUS_NAME, "$(tasks.status)", "Tekton pipeline ended: $(tasks.status)", wiring, extra=extra
+            ),
+        )
     # `None` never reaches a finally task in practice; listed as the seed answer lists it.
     failed = reporter_task(FAILED_NAME, "failed", _FAILED_TEXT, wiring, _guard(("Failed", "None")))
     if not stop_only:
-        return (failed, reporter_task(SUCCESS_NAME, "success", _SUCCESS_TEXT, wiring,
-                                      _guard(("Succeeded", "Completed"))))
+        return (
+            failed,
+            reporter_task(SUCCESS_NAME, "success", _SUCCESS_TEXT, wiring, _guard(("Succeeded", "Completed"))),
+        )
     return (
         failed,
         reporter_task(SUCCESS_NAME, "success", _SUCCESS_TEXT, wiring, _guard(("Succeeded",))),

@@ -43,16 +43,12 @@ class StateDecision:
 # guards can only mean the latter and passes COMPLETED_STATE canceled. None means Tekton had no
 # aggregate: report failure so a commit never stays "running" or turns green by accident.
 _AGGREGATE = {
-    AggregateStatus.SUCCEEDED: StateDecision(
-        state=GitLabState.SUCCESS, description="Tekton: all tasks succeeded"
-    ),
+    AggregateStatus.SUCCEEDED: StateDecision(state=GitLabState.SUCCESS, description="Tekton: all tasks succeeded"),
     AggregateStatus.COMPLETED: StateDecision(
         state=GitLabState.SUCCESS,
         description="Tekton: all tasks that ran succeeded (some were skipped)",
     ),
-    AggregateStatus.FAILED: StateDecision(
-        state=GitLabState.FAILED, description="Tekton: one or more tasks failed"
-    ),
+    AggregateStatus.FAILED: StateDecision(state=GitLabState.FAILED, description="Tekton: one or more tasks failed"),
     AggregateStatus.NONE: StateDecision(
         state=GitLabState.FAILED,
         description="Tekton: no aggregate task status (reported as failed)",
@@ -84,17 +80,14 @@ def parse_completed_state(text: str) -> GitLabState:
     return state
 
 
-def state_for_aggregate(
-    aggregate: str, completed: GitLabState = GitLabState.SUCCESS
-) -> StateDecision:
+def state_for_aggregate(aggregate: str, completed: GitLabState = GitLabState.SUCCESS) -> StateDecision:
     """Map the aggregate `tasks.status` to a GitLab state, `completed` for Completed;
     ValueError names the accepted values."""
     try:
         decision = _AGGREGATE[AggregateStatus(aggregate)]
     except ValueError:
         raise ValueError(
-            f"unknown Tekton aggregate status {aggregate!r}; "
-            f"expected one of {', '.join(AGGREGATE_NAMES)}"
+            f"unknown Tekton aggregate status {aggregate!r}; expected one of {', '.join(AGGREGATE_NAMES)}"
         ) from None
     if aggregate != AggregateStatus.COMPLETED or completed == decision.state:
         return decision
@@ -130,18 +123,12 @@ def state_for_condition(status: str, reason: str) -> StateDecision:
     if status == "True":
         return StateDecision(state=GitLabState.SUCCESS, description="Tekton: PipelineRun succeeded")
     if status == "False" and reason == "Cancelled":
-        return StateDecision(
-            state=GitLabState.CANCELED, description="Tekton: PipelineRun was cancelled"
-        )
+        return StateDecision(state=GitLabState.CANCELED, description="Tekton: PipelineRun was cancelled")
     if status == "False":
         why = f" ({reason})" if reason else ""
-        return StateDecision(
-            state=GitLabState.FAILED, description=f"Tekton: PipelineRun failed{why}"
-        )
+        return StateDecision(state=GitLabState.FAILED, description=f"Tekton: PipelineRun failed{why}")
     if reason == "PipelineRunPending":
-        return StateDecision(
-            state=GitLabState.PENDING, description="Tekton: PipelineRun is pending"
-        )
+        return StateDecision(state=GitLabState.PENDING, description="Tekton: PipelineRun is pending")
     return StateDecision(state=GitLabState.RUNNING, description="Tekton: PipelineRun is running")
 
 

@@ -110,18 +110,15 @@ def plan_completed_fix(finals: Sequence[Mapping[str, Any]], options: Options) ->
     return CompletedFix(add_when=((posting[0][0], _not_completed()),), add_finally=added)
 
 
-def _first_reporter(finals: Sequence[Mapping[str, Any]],
-                    options: Options) -> Mapping[str, Any] | None:
+def _first_reporter(finals: Sequence[Mapping[str, Any]], options: Options) -> Mapping[str, Any] | None:
     return next((t for t in finals if is_reporter(t, options)), None)
 
 
 def _copied_wiring(template: Mapping[str, Any]) -> Wiring:
     """The template reporter's params and taskRef as they are: nothing new to declare."""
-    params = {k: v for k, v in task_params(template).items()
-              if k not in ("STATE", "DESCRIPTION", "COMPLETED_STATE")}
+    params = {k: v for k, v in task_params(template).items() if k not in ("STATE", "DESCRIPTION", "COMPLETED_STATE")}
     ref = template.get("taskRef")
-    return Wiring(params=params, task_ref=ref if isinstance(ref, Mapping) else {},
-                  new_params=(), required=())
+    return Wiring(params=params, task_ref=ref if isinstance(ref, Mapping) else {}, new_params=(), required=())
 
 
 __all__ = ["CANCELED_NAME", "CompletedFix", "plan_completed_fix"]

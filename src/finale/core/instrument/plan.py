@@ -77,9 +77,15 @@ class Plan:
     completed_fixed: bool = False  # existing reporters now post canceled for Completed
 
     def is_empty(self) -> bool:
-        return not (self.add_params or self.remove_tasks or self.add_finally
-                    or self.start_task or self.run_after or self.add_when
-                    or self.add_task_params)
+        return not (
+            self.add_params
+            or self.remove_tasks
+            or self.add_finally
+            or self.start_task
+            or self.run_after
+            or self.add_when
+            or self.add_task_params
+        )
 
 
 def _run_after(task: Mapping[str, Any]) -> list[str]:
@@ -87,8 +93,9 @@ def _run_after(task: Mapping[str, Any]) -> list[str]:
     return [str(a) for a in after] if isinstance(after, list) else []
 
 
-def _run_after_changes(tasks: list[Mapping[str, Any]], removed: set[int],
-                       start: str | None) -> tuple[RunAfterChange, ...]:
+def _run_after_changes(
+    tasks: list[Mapping[str, Any]], removed: set[int], start: str | None
+) -> tuple[RunAfterChange, ...]:
     """Drop references to moved reporters; make every root wait for the start status."""
     gone = {str(tasks[i].get("name", "")) for i in removed}
     known = {str(t.get("name", "")) for i, t in enumerate(tasks) if i not in removed}
@@ -106,66 +113,76 @@ def _run_after_changes(tasks: list[Mapping[str, Any]], removed: set[int],
     return tuple(changes)
 
 
-def _clashes(spec: Mapping[str, Any], names: set[str], removed: set[int],
-             options: Options) -> list[FieldError]:
+def _clashes(spec: Mapping[str, Any], names: set[str], removed: set[int], options: Options) -> list[FieldError]:
     errors = []
     for key in ("tasks", "finally"):
         for index, task in enumerate(spec_items(spec, key)):
             name = str(task.get("name", ""))
             if name not in names or (key == "tasks" and index in removed):
                 continue
-            errors.append(FieldError(
-                path=f"{key}[{index}].name",
-                message=f'a task named "{name}" already exists and is not one of the '
-                        f"{options.task_ref} reporters finale adds",
-                hint=f'rename that task; finale needs the name "{name}" for its reporter',
-            ))
+            errors.append(
+                FieldError(
+                    path=f"{key}[{index}].name",
+                    message=f'a task named "{name}" already exists and is not one of the '
+                    f"{options.task_ref} reporters finale adds",
+                    hint=f'rename that task; finale needs the name "{name}" for its reporter',
+                )
+            )
     return errors
 
 
-def _refuse_bad_tasks(tasks: list[Mapping[str, Any]], removed: set[int], source: str,
-                      path: str) -> None:
+def _refuse_bad_tasks(tasks: list[Mapping[str, Any]], removed: set[int], source: str, path: str) -> None:
     if not tasks:
-        raise ValidationError(source, [FieldError(
-            path=f"{path}.tasks", message="missing field(s)",
-            hint="a Pipeline needs at least one task under tasks")])
+        raise ValidationError(
+            source,
+            [
+                FieldError(
+                    path=f"{path}.tasks",
+                    message="missing field(s)",
+                    hint="a Pipeline needs at least one task under tasks",
+                )
+            ],
+        )
     if len(removed) == len(tasks):
-        raise ValidationError(source, [FieldError(
-            path=f"{path}.tasks", message="the only tasks are GitLab reporters",
-            hint="add the real work to tasks; finale moves reporters into finally")])
+        raise ValidationError(
+            source,
+            [
+                FieldError(
+                    path=f"{path}.tasks",
+                    message="the only tasks are GitLab reporters",
+                    hint="add the real work to tasks; finale moves reporters into finally",
+                )
+            ],
+        )
 
 
-def plan_instrument(spec: Mapping[str, Any], options: Options, source: str,
-                    path: str = "spec") -> Plan:
+def plan_instrument(spec: Mapping[str, Any], options: Options, source: str, path: str = "spec") -> Plan:
     """Plan the edits that make `spec` report its end to GitLab; empty when already done.
 
     Raises ValidationError (bad input) on a name clash or a spec without tasks.
     """
     tasks = spec_items(spec, "tasks")
     finals = spec_items(spec, "finally")
-    removed = {i for i, t in enumerate(tasks)
-               if is_reporter(t, options) and not is_start_reporter(t, options)}
+    removed = {i for i, t in enumerate(tasks) if is_reporter(t, options) and not is_start_reporter(t, options)}
     _refuse_bad_tasks(tasks, removed, source, path)
     need_finally = not any(is_reporter(t, options) for t in finals)
-    need_start = options.start_status and not any(
-        is_start_reporter(t, options) for t in tasks)
+    need_start = options.start_status and not any(is_start_reporter(t, options) for t in tasks)
     stop_only = completed_means_stop([t for i, t in enumerate(tasks) if i not in removed])
-    fix = (plan_completed_fix(finals, options) if stop_only and not need_finally
-           else CompletedFix())
+    fix = plan_completed_fix(finals, options) if stop_only and not need_finally else CompletedFix()
     inserted = inserted_names(options, stop_only) if need_finally else set()
     inserted |= {CANCELED_NAME} if fix.add_finally else set()
     if need_start:
         inserted.add(START_NAME)
     errors = _clashes(spec, inserted, removed, options)
     if errors:
-        raise ValidationError(source, [
-            FieldError(path=f"{path}.{e.path}", message=e.message, hint=e.hint) for e in errors])
+        raise ValidationError(
+            source, [FieldError(path=f"{path}.{e.path}", message=e.message, hint=e.hint) for e in errors]
+        )
     failing = _failing_finally(finals, options)
     if not (need_finally or need_start or removed) and fix == CompletedFix():
         return Plan(failing_finally=failing)
     wiring = wiring_for(spec, template_reporter(tasks, finals, options), options)
-    start = (reporter_task(START_NAME, "running", "Tekton pipeline is running", wiring)
-             if need_start else None)
+    start = reporter_task(START_NAME, "running", "Tekton pipeline is running", wiring) if need_start else None
     return Plan(
         add_params=wiring.new_params if need_finally or need_start else (),
         remove_tasks=tuple(sorted(removed)),
@@ -182,5 +199,6 @@ def plan_instrument(spec: Mapping[str, Any], options: Options, source: str,
 
 def _failing_finally(finals: list[Mapping[str, Any]], options: Options) -> tuple[str, ...]:
     # A failing finally task makes the run Failed (spec §4.4) unless onError is continue.
-    return tuple(str(t.get("name", "")) for t in finals
-                 if not is_reporter(t, options) and t.get("onError") != "continue")
+    return tuple(
+        str(t.get("name", "")) for t in finals if not is_reporter(t, options) and t.get("onError") != "continue"
+    )

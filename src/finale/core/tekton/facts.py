@@ -78,7 +78,7 @@ class RunFacts:
         return bool(self.runs_of(name))
 
     def _outcome(self, name: str) -> str:
-        """"succeeded", "failed" (all finished, one False), or "" (none, or still running).
+        """ "succeeded", "failed" (all finished, one False), or "" (none, or still running).
 
         Asked for every task on every pass, so each pass works it out once per task.
         """

@@ -60,7 +60,10 @@ def _task_failure(
             task.name, task_spec, dict.fromkeys(given), run, task.task_ref
         ) or enum_subset_failure(
             # The subset check reads the params as written, before substitution (pipelinerun.go).
-            original[task.name].params, declared.params, task_spec, task.task_ref
+            original[task.name].params,
+            declared.params,
+            task_spec,
+            task.task_ref,
         )
         if failure:
             return failure
@@ -87,7 +90,9 @@ def task_param_failure(
 
 
 def enum_subset_failure(
-    task_params: Mapping[str, Any], pipeline_params: tuple[ParamSpec, ...], task_spec: Mapping[str, Any],
+    task_params: Mapping[str, Any],
+    pipeline_params: tuple[ParamSpec, ...],
+    task_spec: Mapping[str, Any],
     ref: str | None,
 ) -> RunFailure | None:
     """A PipelineTask passing a Pipeline param whose enum is wider than its Task's (checked up front)."""

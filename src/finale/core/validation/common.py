@@ -88,9 +88,7 @@ def get_map(errs: Errors, obj: Mapping[str, Any], name: str, path: str) -> Mappi
     return value
 
 
-def get_items(
-    errs: Errors, obj: Mapping[str, Any], name: str, path: str
-) -> Iterator[tuple[int, Mapping[str, Any]]]:
+def get_items(errs: Errors, obj: Mapping[str, Any], name: str, path: str) -> Iterator[tuple[int, Mapping[str, Any]]]:
     """Entries of the list `obj[name]` that are mappings, with their index."""
     value = obj.get(name)
     if value is None:
@@ -177,8 +175,7 @@ def go_quote(text: str) -> str:
     return "".join(out)
 
 
-_GO_ESCAPES = {"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t",
-               "\v": "\\v"}
+_GO_ESCAPES = {"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v"}
 
 
 def go_list(values: list[str]) -> str:
@@ -221,4 +218,3 @@ def is_dns_label(name: str) -> bool:
 
 def is_dns_subdomain(name: str) -> bool:
     return 0 < len(name) <= 253 and all(_DNS_LABEL.fullmatch(p) for p in name.split("."))
-

@@ -14,8 +14,7 @@ def graph_error(names: Sequence[str], deps: Mapping[str, Sequence[str]]) -> str 
     seen: set[str] = set()
     for name in names:
         if name in seen:
-            return (f"task {name} is already present in Graph, can't add it again: "
-                    "duplicate pipeline task")
+            return f"task {name} is already present in Graph, can't add it again: duplicate pipeline task"
         seen.add(name)
     cycle = _cycle_error(deps)
     if cycle:
@@ -23,8 +22,10 @@ def graph_error(names: Sequence[str], deps: Mapping[str, Sequence[str]]) -> str 
     for name in names:
         for dep in sorted(deps.get(name, ())):
             if dep not in seen:
-                return (f"couldn't add link between {name} and {dep}: task {name} depends on "
-                        f"{dep} but {dep} wasn't present in Pipeline")
+                return (
+                    f"couldn't add link between {name} and {dep}: task {name} depends on "
+                    f"{dep} but {dep} wasn't present in Pipeline"
+                )
     return None
 
 

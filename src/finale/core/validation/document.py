@@ -37,14 +37,15 @@ VERSIONS = ("v1", "v1beta1")
 CHECKED_KINDS = ("Pipeline", "PipelineRun", "Task", "TaskRun")
 # Real Tekton kinds this tool does not check, accepted as they are.
 UNCHECKED = {
-    ("v1beta1", "CustomRun"), ("v1beta1", "StepAction"), ("v1alpha1", "StepAction"),
-    ("v1alpha1", "VerificationPolicy"), ("v1alpha1", "Run"),
+    ("v1beta1", "CustomRun"),
+    ("v1beta1", "StepAction"),
+    ("v1alpha1", "StepAction"),
+    ("v1alpha1", "VerificationPolicy"),
+    ("v1alpha1", "Run"),
 }
 
 
-def validate_document(
-    doc: Mapping[str, Any], *, features: frozenset[str] = frozenset()
-) -> list[FieldError]:
+def validate_document(doc: Mapping[str, Any], *, features: frozenset[str] = frozenset()) -> list[FieldError]:
     """Problems in one Kubernetes-style object; [] when valid or not a Tekton object.
 
     `features` holds the Tekton feature flags turned on (`enable-cel-in-whenexpression`,
@@ -52,8 +53,11 @@ def validate_document(
     """
     errs = Errors()
     if not isinstance(doc, Mapping):
-        errs.add("", f"expected a Kubernetes object, got {type(doc).__name__}",
-                 "write a mapping with apiVersion, kind, metadata and spec")
+        errs.add(
+            "",
+            f"expected a Kubernetes object, got {type(doc).__name__}",
+            "write a mapping with apiVersion, kind, metadata and spec",
+        )
         return errs.items
     ctx = Context(features=frozenset(features))
     kind, version = _identify(errs, doc)
@@ -77,12 +81,18 @@ def _identify(errs: Errors, doc: Mapping[str, Any]) -> tuple[str, str]:
     if group != GROUP or (version, kind) in UNCHECKED:
         return "", ""  # Secrets, ConfigMaps, triggers.tekton.dev/*: not ours to judge
     if version not in VERSIONS:
-        errs.add("apiVersion", f'no matches for kind {go_quote(kind)} in version '
-                 f'{go_quote(api_version)}', "use apiVersion tekton.dev/v1 (or tekton.dev/v1beta1)")
+        errs.add(
+            "apiVersion",
+            f"no matches for kind {go_quote(kind)} in version {go_quote(api_version)}",
+            "use apiVersion tekton.dev/v1 (or tekton.dev/v1beta1)",
+        )
         return "", ""
     if kind not in CHECKED_KINDS:
-        errs.add("kind", f"no matches for kind {go_quote(kind)} in version {go_quote(api_version)}",
-                 f"use one of: {', '.join(CHECKED_KINDS)}")
+        errs.add(
+            "kind",
+            f"no matches for kind {go_quote(kind)} in version {go_quote(api_version)}",
+            f"use one of: {', '.join(CHECKED_KINDS)}",
+        )
         return "", ""
     return kind, version
 
@@ -98,16 +108,20 @@ def _check_metadata(errs: Errors, doc: Mapping[str, Any]) -> None:
         return
     name = name or ""
     if not is_dns_subdomain(name):
-        errs.add("metadata.name", f"invalid resource name {go_quote(name)}: must be a valid DNS "
-                 "label", "use lowercase letters, digits, '-' and '.' (set metadata.name)")
+        errs.add(
+            "metadata.name",
+            f"invalid resource name {go_quote(name)}: must be a valid DNS label",
+            "use lowercase letters, digits, '-' and '.' (set metadata.name)",
+        )
     elif len(name) > 63:
-        errs.add("metadata.name", "Invalid resource name: length must be no more than 63 "
-                 "characters", "shorten metadata.name to 63 characters or fewer")
+        errs.add(
+            "metadata.name",
+            "Invalid resource name: length must be no more than 63 characters",
+            "shorten metadata.name to 63 characters or fewer",
+        )
 
 
-def _validate_kind(
-    errs: Errors, ctx: Context, doc: Mapping[str, Any], kind: str, version: str
-) -> None:
+def _validate_kind(errs: Errors, ctx: Context, doc: Mapping[str, Any], kind: str, version: str) -> None:
     spec = get_map(errs, doc, "spec", "")
     if kind == "Pipeline":
         check_pipeline_fields(errs, spec, "spec", version)

@@ -14,31 +14,119 @@ from typing import Any
 from finale.core.validation.common import Errors
 
 ROOT = ("apiVersion", "kind", "metadata", "spec", "status")
-PIPELINE_SPEC = ("displayName", "description", "tasks", "params", "workspaces", "results",
-                 "finally")
-PIPELINE_TASK = ("name", "displayName", "description", "taskRef", "taskSpec", "when", "retries",
-                 "runAfter", "params", "matrix", "workspaces", "timeout", "pipelineRef",
-                 "pipelineSpec", "onError")
+PIPELINE_SPEC = ("displayName", "description", "tasks", "params", "workspaces", "results", "finally")
+PIPELINE_TASK = (
+    "name",
+    "displayName",
+    "description",
+    "taskRef",
+    "taskSpec",
+    "when",
+    "retries",
+    "runAfter",
+    "params",
+    "matrix",
+    "workspaces",
+    "timeout",
+    "pipelineRef",
+    "pipelineSpec",
+    "onError",
+)
 WHEN = ("input", "operator", "values", "cel")
 TIMEOUTS = ("pipeline", "tasks", "finally")
-PIPELINE_RUN_SPEC = ("pipelineRef", "pipelineSpec", "params", "status", "timeouts",
-                     "taskRunTemplate", "workspaces", "taskRunSpecs", "managedBy")
-PIPELINE_RUN_SPEC_V1BETA1 = ("pipelineRef", "pipelineSpec", "resources", "params",
-                             "serviceAccountName", "status", "timeouts", "timeout", "podTemplate",
-                             "workspaces", "taskRunSpecs", "managedBy")
-TASK_SPEC = ("params", "displayName", "description", "steps", "volumes", "stepTemplate",
-             "sidecars", "workspaces", "results")
+PIPELINE_RUN_SPEC = (
+    "pipelineRef",
+    "pipelineSpec",
+    "params",
+    "status",
+    "timeouts",
+    "taskRunTemplate",
+    "workspaces",
+    "taskRunSpecs",
+    "managedBy",
+)
+PIPELINE_RUN_SPEC_V1BETA1 = (
+    "pipelineRef",
+    "pipelineSpec",
+    "resources",
+    "params",
+    "serviceAccountName",
+    "status",
+    "timeouts",
+    "timeout",
+    "podTemplate",
+    "workspaces",
+    "taskRunSpecs",
+    "managedBy",
+)
+TASK_SPEC = (
+    "params",
+    "displayName",
+    "description",
+    "steps",
+    "volumes",
+    "stepTemplate",
+    "sidecars",
+    "workspaces",
+    "results",
+)
 EMBEDDED_TASK = ("apiVersion", "kind", "spec", "metadata")  # plus TASK_SPEC, inlined
-STEP = ("name", "displayName", "image", "command", "args", "workingDir", "envFrom", "env",
-        "computeResources", "volumeMounts", "volumeDevices", "imagePullPolicy", "securityContext",
-        "script", "timeout", "workspaces", "onError", "stdoutConfig", "stderrConfig", "ref",
-        "params", "results", "when")
-STEP_V1BETA1 = (*STEP, "ports", "resources", "livenessProbe", "readinessProbe", "startupProbe",
-                "lifecycle", "terminationMessagePath", "terminationMessagePolicy", "stdin",
-                "stdinOnce", "tty")
-TASK_RUN_SPEC = ("debug", "params", "serviceAccountName", "taskRef", "taskSpec", "status",
-                 "statusMessage", "retries", "timeout", "podTemplate", "workspaces", "stepSpecs",
-                 "sidecarSpecs", "computeResources", "managedBy")
+STEP = (
+    "name",
+    "displayName",
+    "image",
+    "command",
+    "args",
+    "workingDir",
+    "envFrom",
+    "env",
+    "computeResources",
+    "volumeMounts",
+    "volumeDevices",
+    "imagePullPolicy",
+    "securityContext",
+    "script",
+    "timeout",
+    "workspaces",
+    "onError",
+    "stdoutConfig",
+    "stderrConfig",
+    "ref",
+    "params",
+    "results",
+    "when",
+)
+STEP_V1BETA1 = (
+    *STEP,
+    "ports",
+    "resources",
+    "livenessProbe",
+    "readinessProbe",
+    "startupProbe",
+    "lifecycle",
+    "terminationMessagePath",
+    "terminationMessagePolicy",
+    "stdin",
+    "stdinOnce",
+    "tty",
+)
+TASK_RUN_SPEC = (
+    "debug",
+    "params",
+    "serviceAccountName",
+    "taskRef",
+    "taskSpec",
+    "status",
+    "statusMessage",
+    "retries",
+    "timeout",
+    "podTemplate",
+    "workspaces",
+    "stepSpecs",
+    "sidecarSpecs",
+    "computeResources",
+    "managedBy",
+)
 TASK_RUN_SPEC_V1BETA1 = (*TASK_RUN_SPEC, "resources", "stepOverrides", "sidecarOverrides")
 PARAM_SPEC = ("name", "type", "description", "properties", "default", "enum")
 PARAM = ("name", "value")
@@ -114,8 +202,12 @@ def check_run_fields(errs: Errors, spec: Mapping[str, Any], version: str) -> Non
 
 
 def check_task_fields(
-    errs: Errors, spec: Mapping[str, Any], version: str, path: str = "spec",
-    *, embedded: bool = False,
+    errs: Errors,
+    spec: Mapping[str, Any],
+    version: str,
+    path: str = "spec",
+    *,
+    embedded: bool = False,
 ) -> None:
     """A Task spec, its params and steps (an embedded one may also carry metadata and kind)."""
     extra = V1BETA1_EXTRA if version == "v1beta1" else ()
@@ -125,17 +217,14 @@ def check_task_fields(
 
 
 def check_task_run_fields(errs: Errors, spec: Mapping[str, Any], version: str) -> None:
-    check_fields(errs, spec, TASK_RUN_SPEC_V1BETA1 if version == "v1beta1" else TASK_RUN_SPEC,
-                 "spec")
+    check_fields(errs, spec, TASK_RUN_SPEC_V1BETA1 if version == "v1beta1" else TASK_RUN_SPEC, "spec")
     _check_list(errs, spec, "params", PARAM, "spec")
     task_spec = spec.get("taskSpec")
     if isinstance(task_spec, Mapping):
         check_task_fields(errs, task_spec, version, "spec.taskSpec")
 
 
-def _check_list(
-    errs: Errors, owner: Mapping[str, Any], name: str, allowed: tuple[str, ...], path: str
-) -> None:
+def _check_list(errs: Errors, owner: Mapping[str, Any], name: str, allowed: tuple[str, ...], path: str) -> None:
     items = owner.get(name)
     for i, item in enumerate(items if isinstance(items, list) else []):
         if isinstance(item, Mapping):

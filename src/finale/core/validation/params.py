@@ -54,8 +54,11 @@ def _properties(errs: Errors, raw: Mapping[str, Any], path: str) -> dict[str, st
     if value is None:
         return None
     if not isinstance(value, Mapping):
-        errs.add(join(path, "properties"), "expected an object, got " + type(value).__name__,
-                 "write properties as a mapping: KEY: {type: string}")
+        errs.add(
+            join(path, "properties"),
+            "expected an object, got " + type(value).__name__,
+            "write properties as a mapping: KEY: {type: string}",
+        )
         return {}
     out = {}
     for name, spec in value.items():
@@ -80,13 +83,15 @@ def read_param_specs(errs: Errors, spec: Mapping[str, Any], path: str) -> list[P
         default = param_value(raw["default"]) if raw.get("default") is not None else None
         properties = _properties(errs, raw, here)
         declared = get_str(errs, raw, "type", here)
-        out.append(ParamSpec(
-            name=get_str(errs, raw, "name", here),
-            type=_infer_type(declared, properties, default),
-            default=default,
-            properties=properties,
-            enum=tuple(get_strs(errs, raw, "enum", here)),
-        ))
+        out.append(
+            ParamSpec(
+                name=get_str(errs, raw, "name", here),
+                type=_infer_type(declared, properties, default),
+                default=default,
+                properties=properties,
+                enum=tuple(get_strs(errs, raw, "enum", here)),
+            )
+        )
     return out
 
 
@@ -103,16 +108,19 @@ def check_types(errs: Errors, specs: Sequence[ParamSpec], path: str) -> None:
     base = join(path, "params")
     for p in specs:
         if p.type not in PARAM_TYPES:
-            errs.add(f"{base}.{p.name}.type", f"invalid value: {p.type}",
-                     "set type to string, array or object")
+            errs.add(f"{base}.{p.name}.type", f"invalid value: {p.type}", "set type to string, array or object")
         elif p.default is not None and p.default.type != p.type:
-            errs.add(f"{base}.{p.name}.type, {base}.{p.name}.default.type",
-                     f'"{p.type}" type does not match default value\'s type: "{p.default.type}"',
-                     f"give a default of type {p.type}, or change the type")
+            errs.add(
+                f"{base}.{p.name}.type, {base}.{p.name}.default.type",
+                f'"{p.type}" type does not match default value\'s type: "{p.default.type}"',
+                f"give a default of type {p.type}, or change the type",
+            )
         elif bad := [k for k, t in (p.properties or {}).items() if t != "string"]:
-            errs.add(f"{base}.{p.name}.properties",
-                     f"The value type specified for these keys {go_list(bad)} is invalid",
-                     "object properties can only be of type string")
+            errs.add(
+                f"{base}.{p.name}.properties",
+                f"The value type specified for these keys {go_list(bad)} is invalid",
+                "object properties can only be of type string",
+            )
 
 
 def check_declarations(errs: Errors, ctx: Context, specs: Sequence[ParamSpec], path: str) -> None:
@@ -121,8 +129,7 @@ def check_declarations(errs: Errors, ctx: Context, specs: Sequence[ParamSpec], p
     seen: set[str] = set()
     for p in specs:
         if p.name in seen:
-            errs.add(key(base, p.name), "parameter appears more than once",
-                     "remove or rename the second declaration")
+            errs.add(key(base, p.name), "parameter appears more than once", "remove or rename the second declaration")
         seen.add(p.name)
     for p in specs:
         _check_enum(errs, ctx, p, key(base, p.name))
@@ -132,41 +139,55 @@ def _check_enum(errs: Errors, ctx: Context, p: ParamSpec, path: str) -> None:
     if not p.enum:
         return
     if not ctx.has("enable-param-enum"):
-        errs.add(path, "feature flag `enable-param-enum` should be set to true to use Enum",
-                 "pass --feature enable-param-enum, or remove enum")
+        errs.add(
+            path,
+            "feature flag `enable-param-enum` should be set to true to use Enum",
+            "pass --feature enable-param-enum, or remove enum",
+        )
     if p.type != "string":
         errs.add(path, "enum can only be set with string type param", "remove enum or use type string")
     seen: set[str] = set()
     for value in p.enum:
         if value in seen:
-            errs.add(path, f"parameter enum value {value} appears more than once",
-                     "list each enum value once")
+            errs.add(path, f"parameter enum value {value} appears more than once", "list each enum value once")
         seen.add(value)
     if p.default is not None and p.default.string and p.default.string not in p.enum:
-        errs.add(path, f"param default value {p.default.string} not in the enum list",
-                 "make the default one of the enum values")
+        errs.add(
+            path,
+            f"param default value {p.default.string} not in the enum list",
+            "make the default one of the enum values",
+        )
 
 
 def check_name_format(errs: Errors, specs: Sequence[ParamSpec], path: str) -> None:
     """Task param names (`ValidateNameFormat`): dots allowed except for object params."""
-    bad = sorted({p.name for p in specs if p.type != "object"
-                  and not _STRING_ARRAY_NAME.match(p.name)})
+    bad = sorted({p.name for p in specs if p.type != "object" and not _STRING_ARRAY_NAME.match(p.name)})
     if bad:
-        errs.add(join(path, "params"),
-                 f"The format of following array and string variable names is invalid: "
-                 f"{go_list(bad)}",
-                 "start with a letter or '_', then letters, digits, '_', '-' or '.'")
-    bad_objects = {p.name: sorted(k for k in (p.properties or {}) if not _OBJECT_NAME.match(k))
-                   for p in specs if p.type == "object"}
+        errs.add(
+            join(path, "params"),
+            f"The format of following array and string variable names is invalid: {go_list(bad)}",
+            "start with a letter or '_', then letters, digits, '_', '-' or '.'",
+        )
+    bad_objects = {
+        p.name: sorted(k for k in (p.properties or {}) if not _OBJECT_NAME.match(k))
+        for p in specs
+        if p.type == "object"
+    }
     bad_objects = {n: ks for n, ks in bad_objects.items() if ks or not _OBJECT_NAME.match(n)}
     if bad_objects:
         shown = " ".join(f"{n}:{go_list(ks)}" for n, ks in sorted(bad_objects.items()))
-        errs.add(join(path, "params"), f"Object param name and key name format is invalid: "
-                 f"map[{shown}]", "object names and keys: letters, digits, '_' and '-' only")
+        errs.add(
+            join(path, "params"),
+            f"Object param name and key name format is invalid: map[{shown}]",
+            "object names and keys: letters, digits, '_' and '-' only",
+        )
 
 
 def check_object_properties(errs: Errors, specs: Sequence[ParamSpec], path: str) -> None:
     for p in specs:
         if p.type == "object" and p.properties is None:
-            errs.add(join(path, f"{p.name}.properties"), "missing field(s)",
-                     f"declare the keys of object param {p.name} under properties")
+            errs.add(
+                join(path, f"{p.name}.properties"),
+                "missing field(s)",
+                f"declare the keys of object param {p.name} under properties",
+            )

@@ -114,9 +114,12 @@ def check_status_variables(errs: Errors, tasks: Sequence[PTask], finally_: Seque
         for path, exprs in _param_and_when_exprs(pt):
             # Tekton skips the check when the same value also holds a result reference.
             if not _has_result_ref(exprs) and any(_is_status_ref(e) for e in exprs):
-                errs.add(path, "invalid value: pipeline tasks can not refer to execution status of "
-                         "any other pipeline task or aggregate status of tasks",
-                         "use $(tasks.status) and $(tasks.NAME.status) only in finally tasks")
+                errs.add(
+                    path,
+                    "invalid value: pipeline tasks can not refer to execution status of "
+                    "any other pipeline task or aggregate status of tasks",
+                    "use $(tasks.status) and $(tasks.NAME.status) only in finally tasks",
+                )
     dag_names = {pt.name for pt in tasks}
     for pt in finally_:
         for path, exprs in _param_and_when_exprs(pt):
@@ -127,9 +130,11 @@ def check_status_variables(errs: Errors, tasks: Sequence[PTask], finally_: Seque
                     continue
                 name = expr.removeprefix("tasks.").rsplit(".", 1)[0]
                 if name not in dag_names:
-                    errs.add(path, f"invalid value: pipeline task {name} is not defined in the "
-                             "pipeline", f"name one of the tasks under spec.tasks: "
-                             f"{', '.join(sorted(dag_names)) or 'none'}")
+                    errs.add(
+                        path,
+                        f"invalid value: pipeline task {name} is not defined in the pipeline",
+                        f"name one of the tasks under spec.tasks: {', '.join(sorted(dag_names)) or 'none'}",
+                    )
 
 
 def _param_and_when_exprs(pt: PTask) -> Iterator[tuple[str, list[str]]]:
@@ -152,13 +157,20 @@ def check_finally_results(errs: Errors, tasks: Sequence[PTask], finally_: Sequen
                 if producer is None:
                     continue
                 if producer in final_names:
-                    errs.add(path, "invalid value: invalid task result reference, final task has "
-                             f"task result reference from a final task {producer}",
-                             "finally tasks can only read results of tasks under spec.tasks")
+                    errs.add(
+                        path,
+                        "invalid value: invalid task result reference, final task has "
+                        f"task result reference from a final task {producer}",
+                        "finally tasks can only read results of tasks under spec.tasks",
+                    )
                 elif producer not in dag_names:
-                    errs.add(path, "invalid value: invalid task result reference, final task has "
-                             f"task result reference from a task {producer} which is not defined "
-                             "in the pipeline", "name a task under spec.tasks")
+                    errs.add(
+                        path,
+                        "invalid value: invalid task result reference, final task has "
+                        f"task result reference from a task {producer} which is not defined "
+                        "in the pipeline",
+                        "name a task under spec.tasks",
+                    )
 
 
 _VALID_PREFIXES = ("params", "tasks", "finally", "context", "workspaces", "results")
@@ -173,15 +185,21 @@ def check_prefixes(errs: Errors, tasks: Sequence[PTask]) -> None:
         for path, exprs in places:
             for expr in exprs:
                 if expr.split(".", 1)[0] not in _VALID_PREFIXES:
-                    errs.add(path, f"invalid value: invalid variable reference "
-                             f"{go_quote('$(' + expr + ')')}, must start with a valid prefix: "
-                             "params, tasks, finally, context, workspaces, or results; if you meant "
-                             "a shell variable, use ${VAR} instead",
-                             "write shell variables as ${VAR}, or fix the reference's prefix")
+                    errs.add(
+                        path,
+                        f"invalid value: invalid variable reference "
+                        f"{go_quote('$(' + expr + ')')}, must start with a valid prefix: "
+                        "params, tasks, finally, context, workspaces, or results; if you meant "
+                        "a shell variable, use ${VAR} instead",
+                        "write shell variables as ${VAR}, or fix the reference's prefix",
+                    )
 
 
 def check_pipeline_results(
-    errs: Errors, spec: Mapping[str, Any], tasks: Sequence[PTask], finally_: Sequence[PTask],
+    errs: Errors,
+    spec: Mapping[str, Any],
+    tasks: Sequence[PTask],
+    finally_: Sequence[PTask],
     path: str,
 ) -> None:
     """P24: pipeline results are made of task result references to existing tasks."""
@@ -192,14 +210,22 @@ def check_pipeline_results(
         exprs = [e for text in value.texts() for e in vv.expressions(text)]
         hint = "set value to a task result, e.g. $(tasks.build.results.digest)"
         if not exprs:
-            errs.add(here, "invalid value: expected pipeline results to be task result "
-                     "expressions but no expressions were found", hint)
+            errs.add(
+                here,
+                "invalid value: expected pipeline results to be task result expressions but no expressions were found",
+                hint,
+            )
         if not _has_result_ref(exprs):
-            errs.add(here, "invalid value: expected pipeline results to be task result "
-                     "expressions but an invalid expressions was found", hint)
+            errs.add(
+                here,
+                "invalid value: expected pipeline results to be task result "
+                "expressions but an invalid expressions was found",
+                hint,
+            )
         if not _refers_to_known_tasks(value.string, names):
-            errs.add(here, "invalid value: referencing a nonexistent task",
-                     "name a task under spec.tasks or spec.finally")
+            errs.add(
+                here, "invalid value: referencing a nonexistent task", "name a task under spec.tasks or spec.finally"
+            )
 
 
 def _refers_to_known_tasks(text: str, names: Mapping[str, set[str]]) -> bool:
@@ -224,13 +250,15 @@ def check_param_usage(errs: Errors, tasks: Sequence[PTask], names: ParamNames) -
         for p in entries:
             _check_param_entry(errs, p, names)
         for w in pt.whens:
-            _add(errs, names.all, f"{w.path}.input", vv.string_messages(
-                w.input, names.all, names.arrays, names.object_keys))
+            _add(
+                errs,
+                names.all,
+                f"{w.path}.input",
+                vv.string_messages(w.input, names.all, names.arrays, names.object_keys),
+            )
             for value in w.values:
-                check = vv.array_messages if _array_ref_name(value) in names.arrays else \
-                    vv.string_messages
-                _add(errs, names.all, f"{w.path}.values",
-                     check(value, names.all, names.arrays, names.object_keys))
+                check = vv.array_messages if _array_ref_name(value) in names.arrays else vv.string_messages
+                _add(errs, names.all, f"{w.path}.values", check(value, names.all, names.arrays, names.object_keys))
 
 
 def _array_ref_name(value: str) -> str:
@@ -240,18 +268,25 @@ def _array_ref_name(value: str) -> str:
 def _check_param_entry(errs: Errors, p: ParamEntry, names: ParamNames) -> None:
     if p.value.type == "array":
         for i, item in enumerate(p.value.array):
-            _add(errs, names.all, f"{p.path}.value[{i}]",
-                 vv.array_messages(item, names.all, names.arrays, names.object_keys))
+            _add(
+                errs,
+                names.all,
+                f"{p.path}.value[{i}]",
+                vv.array_messages(item, names.all, names.arrays, names.object_keys),
+            )
     elif p.value.type == "object":
         for k, item in p.value.obj.items():
-            _add(errs, names.all, f"{p.path}.properties[{k}]",
-                 vv.string_messages(item, names.all, names.arrays, names.object_keys))
+            _add(
+                errs,
+                names.all,
+                f"{p.path}.properties[{k}]",
+                vv.string_messages(item, names.all, names.arrays, names.object_keys),
+            )
     elif vv.is_whole_ref(p.value.string):
         message = vv.unknown(p.value.string, "params", names.all)
         _add(errs, names.all, p.path, [message] if message else [])
     else:
-        _add(errs, names.all, p.path, vv.string_messages(
-            p.value.string, names.all, names.arrays, names.object_keys))
+        _add(errs, names.all, p.path, vv.string_messages(p.value.string, names.all, names.arrays, names.object_keys))
 
 
 def _add(errs: Errors, declared: Collection[str], path: str, messages: Sequence[str]) -> None:
@@ -264,12 +299,19 @@ def check_context_variables(errs: Errors, tasks: Sequence[PTask]) -> None:
     if not tasks:
         return
     pt = tasks[-1]
-    allowed = (("context\\.pipelineRun", {"name", "namespace", "uid"}),
-               ("context\\.pipeline", {"name"}), ("context\\.pipelineTask", {"retries"}))
+    allowed = (
+        ("context\\.pipelineRun", {"name", "namespace", "uid"}),
+        ("context\\.pipeline", {"name"}),
+        ("context\\.pipelineTask", {"retries"}),
+    )
     for p in pt.every_param:
         for text in p.value.texts():
             for prefix, names in allowed:
                 message = vv.unknown(text, prefix, names)
                 if message:
-                    errs.add(f"{p.path}.value", message, "use context.pipelineRun.name|namespace|"
-                             "uid, context.pipeline.name or context.pipelineTask.retries")
+                    errs.add(
+                        f"{p.path}.value",
+                        message,
+                        "use context.pipelineRun.name|namespace|"
+                        "uid, context.pipeline.name or context.pipelineTask.retries",
+                    )

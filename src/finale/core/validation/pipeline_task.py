@@ -34,8 +34,11 @@ def _gate(errs: Errors, ctx: Context, feature: str, want: str, path: str) -> Non
     current = ctx.api_fields
     allowed = ("alpha", "beta") if want == "beta" else ("alpha",)
     if current not in allowed:
-        errs.add(path, gate_message(feature, want, current),
-                 f"run with --feature enable-api-fields={want}, or remove {feature}")
+        errs.add(
+            path,
+            gate_message(feature, want, current),
+            f"run with --feature enable-api-fields={want}, or remove {feature}",
+        )
 
 
 def check_pipeline_task(errs: Errors, ctx: Context, pt: PTask) -> None:
@@ -61,16 +64,16 @@ def check_pipeline_task(errs: Errors, ctx: Context, pt: PTask) -> None:
         # Imported here: a Pipeline's tasks may embed a Pipeline (alpha), so the modules nest.
         from finale.core.validation.pipeline import validate_pipeline_spec
 
-        validate_pipeline_spec(errs, ctx, get_map(errs, pt.raw, "pipelineSpec", pt.path),
-                               f"{pt.path}.pipelineSpec", standalone=False)
+        validate_pipeline_spec(
+            errs, ctx, get_map(errs, pt.raw, "pipelineSpec", pt.path), f"{pt.path}.pipelineSpec", standalone=False
+        )
 
 
 def is_custom(raw: Mapping[str, Any]) -> bool:
     """A `kind` other than Task, or any apiVersion, makes a custom task (a CustomRun)."""
     for name in ("taskRef", "taskSpec"):
         part = raw.get(name)
-        if isinstance(part, Mapping) and (part.get("kind") not in (None, "", "Task")
-                                          or part.get("apiVersion")):
+        if isinstance(part, Mapping) and (part.get("kind") not in (None, "", "Task") or part.get("apiVersion")):
             return True
     return False
 
@@ -81,13 +84,18 @@ def _check_ref_or_spec(errs: Errors, ctx: Context, pt: PTask) -> None:
         if name in present:
             _gate(errs, ctx, name, "alpha", pt.path)
     if len(present) > 1:
-        errs.add(", ".join(f"{pt.path}.{n}" for n in sorted(present)),
-                 "expected exactly one, got multiple", "keep only one of taskRef and taskSpec")
+        errs.add(
+            ", ".join(f"{pt.path}.{n}" for n in sorted(present)),
+            "expected exactly one, got multiple",
+            "keep only one of taskRef and taskSpec",
+        )
     elif not present:
         names = _REF_FIELDS if ctx.api_fields == "alpha" else _REF_FIELDS[:2]
-        errs.add(", ".join(f"{pt.path}.{n}" for n in sorted(names)),
-                 "expected exactly one, got neither",
-                 "add taskRef: {name: TASK} or an inline taskSpec with steps")
+        errs.add(
+            ", ".join(f"{pt.path}.{n}" for n in sorted(names)),
+            "expected exactly one, got neither",
+            "add taskRef: {name: TASK} or an inline taskSpec with steps",
+        )
 
 
 def _check_embedded_or_type(errs: Errors, pt: PTask) -> None:
@@ -95,9 +103,11 @@ def _check_embedded_or_type(errs: Errors, pt: PTask) -> None:
     if isinstance(spec, Mapping) and isinstance(spec.get("steps"), list) and spec["steps"]:
         for name in ("apiVersion", "kind"):
             if spec.get(name):
-                errs.add(f"{pt.path}.taskSpec.{name}",
-                         f"taskSpec.{name} cannot be specified when using taskSpec.steps",
-                         f"remove taskSpec.{name} from the inline Task")
+                errs.add(
+                    f"{pt.path}.taskSpec.{name}",
+                    f"taskSpec.{name} cannot be specified when using taskSpec.steps",
+                    f"remove taskSpec.{name} from the inline Task",
+                )
 
 
 def _check_on_error(errs: Errors, ctx: Context, pt: PTask) -> None:
@@ -106,34 +116,47 @@ def _check_on_error(errs: Errors, ctx: Context, pt: PTask) -> None:
         return
     _gate(errs, ctx, "OnError", "beta", pt.path)
     if on_error not in ("continue", "stopAndFail"):
-        errs.add(f"{pt.path}.OnError", f"invalid value: {on_error}",
-                 'PipelineTask OnError must be either "continue" or "stopAndFail"')
+        errs.add(
+            f"{pt.path}.OnError",
+            f"invalid value: {on_error}",
+            'PipelineTask OnError must be either "continue" or "stopAndFail"',
+        )
     if on_error == "continue" and get_int(errs, pt.raw, "retries", pt.path) > 0:
-        errs.add(pt.path, 'PipelineTask OnError cannot be set to "continue" when Retries is '
-                 "greater than 0", "drop retries, or use onError: stopAndFail")
+        errs.add(
+            pt.path,
+            'PipelineTask OnError cannot be set to "continue" when Retries is greater than 0',
+            "drop retries, or use onError: stopAndFail",
+        )
 
 
-def _check_custom_task(
-    errs: Errors, pt: PTask, ref: Mapping[str, Any], spec: Mapping[str, Any]
-) -> None:
+def _check_custom_task(errs: Errors, pt: PTask, ref: Mapping[str, Any], spec: Mapping[str, Any]) -> None:
     for part, name in ((ref, "taskRef"), (spec, "taskSpec")):
         if pt.raw.get(name) is None:
             continue
         if not part.get("kind"):
-            errs.add(f"{pt.path}.{name}.kind",
-                     f"invalid value: custom task {name[4:].lower()} must specify kind",
-                     "set kind to the custom task's kind")
+            errs.add(
+                f"{pt.path}.{name}.kind",
+                f"invalid value: custom task {name[4:].lower()} must specify kind",
+                "set kind to the custom task's kind",
+            )
         api_version = part.get("apiVersion")
         if not api_version:
-            hint = ("ClusterTask is gone from current Tekton: use kind: Task, or the cluster "
-                    "resolver" if part.get("kind") == "ClusterTask" else
-                    "set apiVersion as group/version, or use kind: Task for a Tekton Task")
-            errs.add(f"{pt.path}.{name}.apiVersion",
-                     f"invalid value: custom task {name[4:].lower()} must specify apiVersion", hint)
+            hint = (
+                "ClusterTask is gone from current Tekton: use kind: Task, or the cluster resolver"
+                if part.get("kind") == "ClusterTask"
+                else "set apiVersion as group/version, or use kind: Task for a Tekton Task"
+            )
+            errs.add(
+                f"{pt.path}.{name}.apiVersion",
+                f"invalid value: custom task {name[4:].lower()} must specify apiVersion",
+                hint,
+            )
         elif not _is_group_version(str(api_version)):
-            errs.add(f"{pt.path}.{name}.apiVersion",
-                     f'invalid value: invalid apiVersion format "{api_version}", must be in the '
-                     'format "group/version"', "write apiVersion as group/version")
+            errs.add(
+                f"{pt.path}.{name}.apiVersion",
+                f'invalid value: invalid apiVersion format "{api_version}", must be in the format "group/version"',
+                "write apiVersion as group/version",
+            )
 
 
 def _is_group_version(text: str) -> bool:
@@ -150,14 +173,14 @@ def check_ref(errs: Errors, ctx: Context, ref: Mapping[str, Any], path: str) -> 
     concise_message = f"feature flag {concise} should be set to true to use concise resolver syntax"
     if resolver or has_params:
         if has_params and name:
-            errs.add(f"{path}.name, {path}.params", "expected exactly one, got both",
-                     "use either name or resolver params")
+            errs.add(
+                f"{path}.name, {path}.params", "expected exactly one, got both", "use either name or resolver params"
+            )
         if has_params and not resolver:
             errs.add(f"{path}.resolver", "missing field(s)", "set resolver (e.g. git, bundles)")
         if resolver and name:
             if not _URL_LIKE.search(name):
-                errs.add(f"{path}.name", "invalid value: invalid URI for request",
-                         "drop name when using a resolver")
+                errs.add(f"{path}.name", "invalid value: invalid URI for request", "drop name when using a resolver")
             elif not ctx.has(concise):
                 errs.add(path, concise_message, f"pass --feature {concise}")
     elif name:
@@ -166,8 +189,7 @@ def check_ref(errs: Errors, ctx: Context, ref: Mapping[str, Any], path: str) -> 
                 errs.add(path, concise_message, f"pass --feature {concise}")
             errs.add(f"{path}.resolver", "missing field(s)", "set resolver")
         elif problems := _qualified_name_problems(name):
-            errs.add(f"{path}.name", f"invalid value: {','.join(problems)}",
-                     "use the Task's metadata.name")
+            errs.add(f"{path}.name", f"invalid value: {','.join(problems)}", "use the Task's metadata.name")
     else:
         errs.add(f"{path}.name", "missing field(s)", "name the Task to run, or use a resolver")
 

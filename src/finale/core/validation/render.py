@@ -34,11 +34,15 @@ def details_for(error: FieldError) -> str:
     if message.startswith("invalid value: ") and ".results[" in path and path.endswith(".type"):
         return "type must be string"
     if message.startswith("The format of following array and string variable names"):
-        return ("String/Array Names: \nMust only contain alphanumeric characters, hyphens (-), "
-                "underscores (_), and dots (.)\nMust begin with a letter or an underscore (_)")
+        return (
+            "String/Array Names: \nMust only contain alphanumeric characters, hyphens (-), "
+            "underscores (_), and dots (.)\nMust begin with a letter or an underscore (_)"
+        )
     if message.startswith("Object param name and key name format is invalid"):
-        return ("Object Names: \nMust only contain alphanumeric characters, hyphens (-), "
-                "underscores (_) \nMust begin with a letter or an underscore (_)")
+        return (
+            "Object Names: \nMust only contain alphanumeric characters, hyphens (-), "
+            "underscores (_) \nMust begin with a letter or an underscore (_)"
+        )
     return ""
 
 

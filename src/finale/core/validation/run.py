@@ -48,10 +48,17 @@ def validate_pipeline_run(errs: Errors, ctx: Context, doc: Mapping[str, Any], ve
     spec = get_map(errs, doc, "spec", "")
     status = get_str(errs, spec, "status", "spec")
     if status == "PipelineRunPending" and _has_started(doc):
-        errs.add("spec.status", "invalid value: PipelineRun cannot be Pending after it is started",
-                 "remove spec.status: PipelineRunPending from a started run")
-    _one_of(errs, spec, ("pipelineRef", "pipelineSpec"),
-            "set pipelineRef: {name: PIPELINE} or an inline pipelineSpec, not both")
+        errs.add(
+            "spec.status",
+            "invalid value: PipelineRun cannot be Pending after it is started",
+            "remove spec.status: PipelineRunPending from a started run",
+        )
+    _one_of(
+        errs,
+        spec,
+        ("pipelineRef", "pipelineSpec"),
+        "set pipelineRef: {name: PIPELINE} or an inline pipelineSpec, not both",
+    )
     if spec.get("pipelineRef") is not None:
         check_ref(errs, ctx, get_map(errs, spec, "pipelineRef", "spec"), "spec.pipelineRef")
     pipeline_spec = get_map(errs, spec, "pipelineSpec", "spec")
@@ -63,10 +70,12 @@ def validate_pipeline_run(errs: Errors, ctx: Context, doc: Mapping[str, Any], ve
     timeouts = _check_timeouts(errs, spec, version)
     _check_task_run_specs(errs, spec, timeouts)
     if status and status not in PR_STATUSES:
-        errs.add("spec.status", f"invalid value: {status} should be Cancelled, "
-                 "CancelledRunFinally, StoppedRunFinally or PipelineRunPending",
-                 "use one of Cancelled, CancelledRunFinally, StoppedRunFinally, "
-                 "PipelineRunPending, or remove it")
+        errs.add(
+            "spec.status",
+            f"invalid value: {status} should be Cancelled, "
+            "CancelledRunFinally, StoppedRunFinally or PipelineRunPending",
+            "use one of Cancelled, CancelledRunFinally, StoppedRunFinally, PipelineRunPending, or remove it",
+        )
     _check_bindings(errs, spec)
 
 
@@ -80,16 +89,22 @@ def _check_run_params(errs: Errors, spec: Mapping[str, Any]) -> None:
         exprs = [e for t in value.texts() for e in vv.expressions(t)]
         results = [e for e in exprs if vv.result_ref_task(e) is not None]
         if results:
-            errs.add(f"spec.params[{name}].value", f"invalid value: cannot use result expressions "
-                     f"in [{' '.join(results)}] as PipelineRun parameter values",
-                     "results exist only inside the Pipeline: pass a plain value")
+            errs.add(
+                f"spec.params[{name}].value",
+                f"invalid value: cannot use result expressions "
+                f"in [{' '.join(results)}] as PipelineRun parameter values",
+                "results exist only inside the Pipeline: pass a plain value",
+            )
 
 
 def _check_unique_name(errs: Errors, seen: set[str], name: str) -> None:
     """R3: a run passes each param once, names compared ignoring case."""
     if name.lower() in seen:
-        errs.add(f"spec.params[{name}].name", "expected exactly one, got both",
-                 "pass each param once (names are compared ignoring case)")
+        errs.add(
+            f"spec.params[{name}].name",
+            "expected exactly one, got both",
+            "pass each param once (names are compared ignoring case)",
+        )
     seen.add(name.lower())
 
 
@@ -154,16 +169,25 @@ def _check_timeouts(errs: Errors, spec: Mapping[str, Any], version: str) -> dict
         if ns is not None:
             found[name] = ns
             if ns < 0:
-                errs.add(f"spec.timeouts.{name}", f"invalid value: {format_duration_ns(ns)} should "
-                         "be >= 0", "use 0 (no timeout) or a positive duration")
+                errs.add(
+                    f"spec.timeouts.{name}",
+                    f"invalid value: {format_duration_ns(ns)} should be >= 0",
+                    "use 0 (no timeout) or a positive duration",
+                )
     if version == "v1beta1" and spec.get("timeout") is not None:
         if spec.get("timeouts") is not None:
-            errs.add("spec.timeout, spec.timeouts", "must not set the field(s)",
-                     "drop the deprecated spec.timeout and keep spec.timeouts")
+            errs.add(
+                "spec.timeout, spec.timeouts",
+                "must not set the field(s)",
+                "drop the deprecated spec.timeout and keep spec.timeouts",
+            )
         legacy = _duration(errs, spec.get("timeout"), "spec.timeout")
         if legacy is not None and legacy < 0:
-            errs.add("spec.timeout", f"invalid value: {format_duration_ns(legacy)} should be >= 0",
-                     "use 0 (no timeout) or a positive duration")
+            errs.add(
+                "spec.timeout",
+                f"invalid value: {format_duration_ns(legacy)} should be >= 0",
+                "use 0 (no timeout) or a positive duration",
+            )
         if legacy is not None and "pipeline" not in found:
             found["pipeline"] = legacy
     if spec.get("timeouts") is not None:
@@ -179,15 +203,19 @@ def _check_timeout_sum(errs: Errors, found: Mapping[str, int], pipeline: int) ->
             continue
         text = format_duration_ns(ns)
         if ns == 0 and pipeline != 0:
-            errs.add(f"spec.timeouts.{name}", f"invalid value: {text} (no timeout) should be <= "
-                     "pipeline duration", "set timeouts.pipeline to 0 too, or give a duration")
+            errs.add(
+                f"spec.timeouts.{name}",
+                f"invalid value: {text} (no timeout) should be <= pipeline duration",
+                "set timeouts.pipeline to 0 too, or give a duration",
+            )
         elif ns > pipeline and pipeline != 0:
-            errs.add(f"spec.timeouts.{name}",
-                     f"invalid value: {text} should be <= pipeline duration", hint)
+            errs.add(f"spec.timeouts.{name}", f"invalid value: {text} should be <= pipeline duration", hint)
     tasks, finally_ = found.get("tasks"), found.get("finally")
     if tasks is not None and finally_ is not None and tasks + finally_ > pipeline:
-        message = (f"invalid value: {format_duration_ns(tasks)} + {format_duration_ns(finally_)} "
-                   "should be <= pipeline duration")
+        message = (
+            f"invalid value: {format_duration_ns(tasks)} + {format_duration_ns(finally_)} "
+            "should be <= pipeline duration"
+        )
         errs.add("spec.timeouts.tasks", message, hint)
         errs.add("spec.timeouts.finally", message, hint)
 
@@ -204,12 +232,13 @@ def _check_task_run_specs(errs: Errors, spec: Mapping[str, Any], timeouts: Mappi
         if ns is None:
             continue
         if ns < 0:
-            errs.add(path, f"invalid value: {format_duration_ns(ns)} should be >= 0",
-                     "use a positive duration")
+            errs.add(path, f"invalid value: {format_duration_ns(ns)} should be >= 0", "use a positive duration")
         elif limit > 0 and ns > limit:
-            errs.add(path, f"invalid value: {format_duration_ns(ns)} should be <= {source} "
-                     f"{format_duration_ns(limit)}", "shorten the task timeout or raise the "
-                     "PipelineRun's timeouts")
+            errs.add(
+                path,
+                f"invalid value: {format_duration_ns(ns)} should be <= {source} {format_duration_ns(limit)}",
+                "shorten the task timeout or raise the PipelineRun's timeouts",
+            )
 
 
 def _check_bindings(errs: Errors, spec: Mapping[str, Any]) -> None:
@@ -218,8 +247,11 @@ def _check_bindings(errs: Errors, spec: Mapping[str, Any]) -> None:
     for k, ws in get_items(errs, spec, "workspaces", "spec"):
         name = get_str(errs, ws, "name", f"spec.workspaces[{k}]")
         if name in first:
-            errs.add(f"spec.workspaces[{k}].name", f'workspace "{name}" provided by pipelinerun '
-                     f"more than once, at index {first[name]} and {k}", "bind each workspace once")
+            errs.add(
+                f"spec.workspaces[{k}].name",
+                f'workspace "{name}" provided by pipelinerun more than once, at index {first[name]} and {k}',
+                "bind each workspace once",
+            )
         else:
             first[name] = k
 
@@ -228,8 +260,11 @@ def validate_task_run(errs: Errors, ctx: Context, doc: Mapping[str, Any]) -> Non
     spec = get_map(errs, doc, "spec", "")
     status = get_str(errs, spec, "status", "spec")
     if status == "TaskRunPending" and _has_started(doc):
-        errs.add("spec.status", "invalid value: TaskRun cannot be Pending after it is started",
-                 "remove spec.status: TaskRunPending from a started run")
+        errs.add(
+            "spec.status",
+            "invalid value: TaskRun cannot be Pending after it is started",
+            "remove spec.status: TaskRunPending from a started run",
+        )
     _one_of(errs, spec, ("taskRef", "taskSpec"), "set taskRef: {name: TASK} or an inline taskSpec")
     if spec.get("taskRef") is not None:
         check_ref(errs, ctx, get_map(errs, spec, "taskRef", "spec"), "spec.taskRef")
@@ -238,8 +273,7 @@ def validate_task_run(errs: Errors, ctx: Context, doc: Mapping[str, Any]) -> Non
         vt.validate_task_spec(errs, ctx, task_spec, "spec.taskSpec")
         run_params = [p for _, p in get_items(Errors(), spec, "params", "")]
         known = _merge([*_specs_from_values(run_params), *read_param_specs(Errors(), task_spec, "")])
-        vt.check_param_usage(errs, list(get_items(Errors(), task_spec, "steps", "")), known,
-                             "spec.taskSpec")
+        vt.check_param_usage(errs, list(get_items(Errors(), task_spec, "steps", "")), known, "spec.taskSpec")
     seen: set[str] = set()
     for _, param in get_items(errs, spec, "params", "spec"):
         name = str(param.get("name", ""))
@@ -249,16 +283,26 @@ def validate_task_run(errs: Errors, ctx: Context, doc: Mapping[str, Any]) -> Non
 
 def _check_task_run_fields(errs: Errors, spec: Mapping[str, Any], status: str) -> None:
     if status and status not in ("TaskRunCancelled", "TaskRunPending"):
-        errs.add("spec.status", f"invalid value: {status} should be TaskRunCancelled or "
-                 "TaskRunPending", "use TaskRunCancelled or TaskRunPending, or remove it")
+        errs.add(
+            "spec.status",
+            f"invalid value: {status} should be TaskRunCancelled or TaskRunPending",
+            "use TaskRunCancelled or TaskRunPending, or remove it",
+        )
     message = get_str(errs, spec, "statusMessage", "spec")
     if not status and message:
-        errs.add("spec.statusMessage", "invalid value: statusMessage should not be set if status "
-                 f"is not set, but it is currently set to {message}", "remove statusMessage")
+        errs.add(
+            "spec.statusMessage",
+            "invalid value: statusMessage should not be set if status "
+            f"is not set, but it is currently set to {message}",
+            "remove statusMessage",
+        )
     retries = spec.get("retries")
     if isinstance(retries, int) and not isinstance(retries, bool) and retries < 0:
         errs.add("spec.retries", f"invalid value: {retries} should be >= 0", "use 0 or more")
     timeout = _duration(errs, spec.get("timeout"), "spec.timeout")
     if timeout is not None and timeout < 0:
-        errs.add("spec.timeout", f"invalid value: {format_duration_ns(timeout)} should be >= 0",
-                 "use 0 (no timeout) or a positive duration")
+        errs.add(
+            "spec.timeout",
+            f"invalid value: {format_duration_ns(timeout)} should be >= 0",
+            "use 0 (no timeout) or a positive duration",
+        )

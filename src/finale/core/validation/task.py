@@ -93,7 +93,9 @@ def validate_task_spec(errs: Errors, ctx: Context, spec: Mapping[str, Any], path
 
 
 def check_param_usage(
-    errs: Errors, steps: Sequence[tuple[int, Mapping[str, Any]]], params: Sequence[ParamSpec],
+    errs: Errors,
+    steps: Sequence[tuple[int, Mapping[str, Any]]],
+    params: Sequence[ParamSpec],
     path: str,
 ) -> None:
     """Tekton's `ValidateUsageOfDeclaredParameters`: every `$(params.x)` in steps is declared."""
@@ -120,8 +122,11 @@ def _all_step_texts(steps: Sequence[tuple[int, Mapping[str, Any]]], path: str) -
 
 
 def _check_steps(
-    errs: Errors, ctx: Context, steps: Sequence[tuple[int, Mapping[str, Any]]],
-    template: Mapping[str, Any], path: str,
+    errs: Errors,
+    ctx: Context,
+    steps: Sequence[tuple[int, Mapping[str, Any]]],
+    template: Mapping[str, Any],
+    path: str,
 ) -> None:
     seen: set[str] = set()
     for i, step in steps:
@@ -134,31 +139,45 @@ def _check_steps(
 
 
 def _check_step(
-    errs: Errors, ctx: Context, step: Mapping[str, Any], template: Mapping[str, Any],
-    name: str, here: str,
+    errs: Errors,
+    ctx: Context,
+    step: Mapping[str, Any],
+    template: Mapping[str, Any],
+    name: str,
+    here: str,
 ) -> None:
     if not ctx.has("enable-artifacts") and _uses_artifacts(step):
         # Step.Validate returns this error alone (pkg/apis/pipeline/v1/container_validation.go).
-        errs.add(here, "feature flag enable-artifacts should be set to true to use artifacts feature.",
-                 "pass --feature enable-artifacts, or remove the artifacts reference")
+        errs.add(
+            here,
+            "feature flag enable-artifacts should be set to true to use artifacts feature.",
+            "pass --feature enable-artifacts, or remove the artifacts reference",
+        )
         return
     uses_ref = step.get("ref") is not None
     if not uses_ref:
         if not (get_str(errs, step, "image", here) or template.get("image")):
             errs.add(join(here, "Image"), "missing field(s)", "set image on the step or in stepTemplate")
         if get_str(errs, step, "script", here) and get_strs(errs, step, "command", here):
-            errs.add(join(here, "script"), "script cannot be used with command",
-                     "use either script or command, not both")
+            errs.add(
+                join(here, "script"), "script cannot be used with command", "use either script or command, not both"
+            )
     if name and not is_dns_label(name):
-        errs.add(join(here, "name"), f"invalid value {go_quote(name)}",
-                 f"Task step name must be a valid DNS Label: {DNS_LABEL_HINT}")
+        errs.add(
+            join(here, "name"),
+            f"invalid value {go_quote(name)}",
+            f"Task step name must be a valid DNS Label: {DNS_LABEL_HINT}",
+        )
     timeout = step.get("timeout")
     if isinstance(timeout, str):
         _check_step_timeout(errs, timeout, here)
     on_error = get_str(errs, step, "onError", here)
     if on_error and not on_error.startswith("$(params") and on_error not in ("continue", "stopAndFail"):
-        errs.add(join(here, "onError"), f'invalid value: "{on_error}"',
-                 'Task step onError must be either "continue" or "stopAndFail"')
+        errs.add(
+            join(here, "onError"),
+            f'invalid value: "{on_error}"',
+            'Task step onError must be either "continue" or "stopAndFail"',
+        )
     _check_volume_mounts(errs, step, here)
     if step.get("when") is not None:
         validate_when(errs, ctx, step, here)
@@ -181,8 +200,9 @@ def _check_step_timeout(errs: Errors, timeout: str, here: str) -> None:
         errs.add(join(here, "timeout"), str(exc), "write a Go duration such as 10m or 1h30m")
         return
     if ns < 0:
-        errs.add(join(here, "negative timeout"), f"invalid value: {format_duration_ns(ns)}",
-                 "use a timeout of 0 or more")
+        errs.add(
+            join(here, "negative timeout"), f"invalid value: {format_duration_ns(ns)}", "use a timeout of 0 or more"
+        )
 
 
 def _check_volume_mounts(errs: Errors, step: Mapping[str, Any], here: str) -> None:
@@ -192,47 +212,69 @@ def _check_volume_mounts(errs: Errors, step: Mapping[str, Any], here: str) -> No
         name = get_str(errs, mount, "name", at)
         clean = posixpath.normpath(mount_path) if mount_path else ""
         if clean.startswith("/tekton/") and not clean.startswith("/tekton/home"):
-            errs.add(join(at, "mountPath"), f"volumeMount cannot be mounted under /tekton/ "
-                     f"(volumeMount {go_quote(name)} mounted at {go_quote(mount_path)})",
-                     "mount the volume somewhere outside /tekton/")
+            errs.add(
+                join(at, "mountPath"),
+                f"volumeMount cannot be mounted under /tekton/ "
+                f"(volumeMount {go_quote(name)} mounted at {go_quote(mount_path)})",
+                "mount the volume somewhere outside /tekton/",
+            )
         if name.startswith("tekton-internal-"):
-            errs.add(join(at, "name"), f'volumeMount name {go_quote(name)} cannot start with '
-                     '"tekton-internal-"', "rename the volume mount")
+            errs.add(
+                join(at, "name"),
+                f'volumeMount name {go_quote(name)} cannot start with "tekton-internal-"',
+                "rename the volume mount",
+            )
 
 
 def _check_workspaces(
-    errs: Errors, spec: Mapping[str, Any], steps: Sequence[tuple[int, Mapping[str, Any]]],
-    template: Mapping[str, Any], path: str,
+    errs: Errors,
+    spec: Mapping[str, Any],
+    steps: Sequence[tuple[int, Mapping[str, Any]]],
+    template: Mapping[str, Any],
+    path: str,
 ) -> None:
-    mount_paths = {posixpath.normpath(m["mountPath"])
-                   for s in [*(st for _, st in steps), template]
-                   for m in _maps(s.get("volumeMounts")) if isinstance(m.get("mountPath"), str)
-                   and m["mountPath"]}
+    mount_paths = {
+        posixpath.normpath(m["mountPath"])
+        for s in [*(st for _, st in steps), template]
+        for m in _maps(s.get("volumeMounts"))
+        if isinstance(m.get("mountPath"), str) and m["mountPath"]
+    }
     names: set[str] = set()
     for i, ws in get_items(errs, spec, "workspaces", path):
         here = index(join(path, "workspaces"), i)
         name = get_str(errs, ws, "name", here)
         if name in names:
-            errs.add(join(here, "name"), f"workspace name {go_quote(name)} must be unique",
-                     "give each workspace its own name")
+            errs.add(
+                join(here, "name"),
+                f"workspace name {go_quote(name)} must be unique",
+                "give each workspace its own name",
+            )
         names.add(name)
         mount = posixpath.normpath(get_str(errs, ws, "mountPath", here) or f"/workspace/{name}")
         if mount in mount_paths:
-            errs.add(join(here, "mountpath"), f"workspace mount path {go_quote(mount)} must be unique",
-                     "give each workspace and volume mount its own mountPath")
+            errs.add(
+                join(here, "mountpath"),
+                f"workspace mount path {go_quote(mount)} must be unique",
+                "give each workspace and volume mount its own mountPath",
+            )
         mount_paths.add(mount)
     for kind in ("steps", "sidecars"):
         for i, container in get_items(Errors(), spec, kind, path):
             for j, ws in enumerate(_maps(container.get("workspaces"))):
                 used = ws.get("name")
                 if isinstance(used, str) and used not in names:
-                    errs.add(f"{path}.{kind}[{i}].workspaces[{j}].name",
-                             f"undefined workspace {go_quote(used)}",
-                             "declare the workspace in the Task's workspaces")
+                    errs.add(
+                        f"{path}.{kind}[{i}].workspaces[{j}].name",
+                        f"undefined workspace {go_quote(used)}",
+                        "declare the workspace in the Task's workspaces",
+                    )
 
 
 def _check_array_usage(
-    errs: Errors, steps: Sequence[tuple[int, Mapping[str, Any]]], names: ParamNames, path: str,
+    errs: Errors,
+    steps: Sequence[tuple[int, Mapping[str, Any]]],
+    names: ParamNames,
+    path: str,
 ) -> None:
     """Whole arrays only as isolated command/args items (`validateArrayUsage`)."""
     for text in _all_step_texts(steps, path):
@@ -245,20 +287,21 @@ def _check_array_usage(
             errs.add(text.path, message, vv.hint_for(message))
 
 
-def _check_context_variables(
-    errs: Errors, steps: Sequence[tuple[int, Mapping[str, Any]]], path: str
-) -> None:
-    for prefix, allowed in (("context\\.taskRun", {"name", "namespace", "uid"}),
-                            ("context\\.task", {"name", "retry-count"})):
+def _check_context_variables(errs: Errors, steps: Sequence[tuple[int, Mapping[str, Any]]], path: str) -> None:
+    for prefix, allowed in (
+        ("context\\.taskRun", {"name", "namespace", "uid"}),
+        ("context\\.task", {"name", "retry-count"}),
+    ):
         for text in _all_step_texts(steps, path):
             message = vv.unknown(text.value, prefix, allowed)
             if message:
-                errs.add(text.path, message,
-                         "use context.taskRun.name|namespace|uid or context.task.name|retry-count")
+                errs.add(text.path, message, "use context.taskRun.name|namespace|uid or context.task.name|retry-count")
 
 
 def _check_results(
-    errs: Errors, spec: Mapping[str, Any], steps: Sequence[tuple[int, Mapping[str, Any]]],
+    errs: Errors,
+    spec: Mapping[str, Any],
+    steps: Sequence[tuple[int, Mapping[str, Any]]],
     path: str,
 ) -> None:
     declared: set[str] = set()
@@ -267,9 +310,11 @@ def _check_results(
         name = get_str(errs, result, "name", here)
         declared.add(name)
         if not _RESULT_NAME.match(name):
-            errs.add(join(here, "name"), f"invalid key name {go_quote(name)}",
-                     "use letters, digits, '-', '_' or '.', starting and ending with a letter "
-                     "or digit")
+            errs.add(
+                join(here, "name"),
+                f"invalid key name {go_quote(name)}",
+                "use letters, digits, '-', '_' or '.', starting and ending with a letter or digit",
+            )
             continue
         _check_result_type(errs, result, name, here)
     for i, step in steps:
@@ -277,8 +322,9 @@ def _check_results(
         if isinstance(script, str):
             message = vv.unknown(script, "results", declared)
             if message:
-                errs.add(f"{path}.steps[{i}].script", message,
-                         "declare the result in the Task's results, or fix its name")
+                errs.add(
+                    f"{path}.steps[{i}].script", message, "declare the result in the Task's results, or fix its name"
+                )
 
 
 def _check_result_type(errs: Errors, result: Mapping[str, Any], name: str, here: str) -> None:
@@ -286,14 +332,14 @@ def _check_result_type(errs: Errors, result: Mapping[str, Any], name: str, here:
     if kind == "object":
         props = result.get("properties")
         if props is None:
-            errs.add(join(here, f"{name}.properties"), "missing field(s)",
-                     "declare the object's keys under properties")
+            errs.add(join(here, f"{name}.properties"), "missing field(s)", "declare the object's keys under properties")
         elif isinstance(props, Mapping):
-            bad = [k for k, v in props.items()
-                   if not isinstance(v, Mapping) or v.get("type", "string") != "string"]
+            bad = [k for k, v in props.items() if not isinstance(v, Mapping) or v.get("type", "string") != "string"]
             if bad:
-                errs.add(join(here, f"{name}.properties"),
-                         f"The value type specified for these keys [{' '.join(bad)}] is invalid, "
-                         "the type must be string", "object result keys can only be strings")
+                errs.add(
+                    join(here, f"{name}.properties"),
+                    f"The value type specified for these keys [{' '.join(bad)}] is invalid, the type must be string",
+                    "object result keys can only be strings",
+                )
     elif kind not in ("", "string", "array"):
         errs.add(join(here, "type"), f"invalid value: {kind}", "set type to string, array or object")

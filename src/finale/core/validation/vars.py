@@ -30,9 +30,7 @@ def expressions(value: str) -> list[str]:
 
 @functools.lru_cache(maxsize=256)
 def _brace(prefix: str, name: str = _ANY_NAME, whole: bool = False) -> re.Pattern[str]:
-    body = (
-        rf"(\$(\({prefix}(\.(?P<var1>{name})|\[\"(?P<var2>{name})\"\]|\['(?P<var3>{name})'\])\)))"
-    )
+    body = rf"(\$(\({prefix}(\.(?P<var1>{name})|\[\"(?P<var2>{name})\"\]|\['(?P<var3>{name})'\])\)))"
     return re.compile(f"^{body}$" if whole else body)
 
 
@@ -66,9 +64,13 @@ def extract_variables(value: str, prefix: str) -> tuple[list[str], bool, str]:
         var1 = m.group("var1") or ""
         if "." in var1:
             if len(var1.split(".")) > 2:
-                return found, True, (
-                    f'Invalid referencing of parameters in "{value}"! Only two dot-separated '
-                    f'components after the prefix "{prefix}" are allowed.'
+                return (
+                    found,
+                    True,
+                    (
+                        f'Invalid referencing of parameters in "{value}"! Only two dot-separated '
+                        f'components after the prefix "{prefix}" are allowed.'
+                    ),
                 )
             found.append(var1.split(".", 1)[0])
             continue
@@ -77,10 +79,7 @@ def extract_variables(value: str, prefix: str) -> tuple[list[str], bool, str]:
 
 
 def _entire_variables(value: str, prefix: str) -> list[str]:
-    return [
-        m.group("var1") or m.group("var2") or m.group("var3") or ""
-        for m in _brace(prefix).finditer(value)
-    ]
+    return [m.group("var1") or m.group("var2") or m.group("var3") or "" for m in _brace(prefix).finditer(value)]
 
 
 def unknown(value: str, prefix: str, names: Collection[str]) -> str | None:
@@ -150,8 +149,11 @@ def object_messages(value: str, prefix: str, object_keys: Mapping[str, Collectio
 
 
 def string_messages(
-    value: str, names: Collection[str], arrays: Collection[str],
-    object_keys: Mapping[str, Collection[str]], prefix: str = "params",
+    value: str,
+    names: Collection[str],
+    arrays: Collection[str],
+    object_keys: Mapping[str, Collection[str]],
+    prefix: str = "params",
 ) -> list[str]:
     """Tekton's `validateStringVariable`: messages for one string-typed value."""
     out = [m for m in (unknown(value, prefix, names),) if m]
@@ -161,8 +163,11 @@ def string_messages(
 
 
 def array_messages(
-    value: str, names: Collection[str], arrays: Collection[str],
-    object_keys: Mapping[str, Collection[str]], prefix: str = "params",
+    value: str,
+    names: Collection[str],
+    arrays: Collection[str],
+    object_keys: Mapping[str, Collection[str]],
+    prefix: str = "params",
 ) -> list[str]:
     """Tekton's `validateArrayVariable`: messages for one element of an array value."""
     out = [m for m in (unknown(value, prefix, names),) if m]
