@@ -11,7 +11,7 @@ import pytest
 
 from finale.cli.main import main
 
-DATA = Path(__file__).parent.parent / "core" / "validate_data"
+DATA = Path(__file__).parents[1] / "core" / "validation" / "validate_data"
 
 BROKEN = """\
 apiVersion: tekton.dev/v1

@@ -10,7 +10,7 @@ from finale.adapters.yaml.load import parse_text, read_files
 from finale.core.check.verdict import CheckReport, check_documents
 from finale.errors import InputError
 
-FIXTURES = Path(__file__).parent.parent / "fixtures" / "check"
+FIXTURES = Path(__file__).parents[2] / "fixtures" / "check"
 
 
 def check(name: str, reporters: tuple[str, ...] = ()) -> CheckReport:

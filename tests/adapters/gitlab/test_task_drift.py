@@ -11,7 +11,7 @@ from pathlib import Path
 from finale.adapters.gitlab import task_render, task_yaml
 from finale.adapters.yaml.load import parse_text
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 CATALOG_COPY = ROOT / "tekton" / "task" / "gitlab-set-status" / "0.1" / "gitlab-set-status.yaml"
 REGENERATE = "regenerate: python -m finale.adapters.gitlab.task_render > {}"
 

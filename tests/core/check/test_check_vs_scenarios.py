@@ -15,7 +15,7 @@ from finale.adapters.yaml.load import read_files
 from finale.core.check.model import build_model
 from finale.core.check.outcomes import Scenario, simulate
 
-SCENARIOS = Path(__file__).parent.parent / "scenarios"
+SCENARIOS = Path(__file__).parents[2] / "scenarios"
 
 ROWS = [
     pytest.param("s02-failure-stops-dependent", Scenario(kind="fail", members=("a",)), True, id="s02-fail"),

@@ -26,7 +26,7 @@ from finale.core.instrument.plan import FlowList, Options
 from finale.core.validation.document import validate_document
 from finale.errors import InputError, ValidationError, YamlSyntaxError
 
-FIXTURES = Path(__file__).parent.parent / "fixtures" / "instrument"
+FIXTURES = Path(__file__).parents[2] / "fixtures" / "instrument"
 
 # (before, after, options): the after files are the reviewed expected output.
 CASES = [

@@ -15,7 +15,7 @@ from finale.core.check.model import CheckModel, build_model
 from finale.core.check.outcomes import Outcome, simulate
 from finale.core.check.verdict import check_documents
 
-TESTS = Path(__file__).parent.parent
+TESTS = Path(__file__).parents[2]
 BENCH = TESTS.parent / "benchmarks" / "check_speed.py"
 
 MIXED = """
