@@ -7,14 +7,11 @@ Edges come from `runAfter` and from `$(tasks.X.results...)` references, as Tekto
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-# `$(tasks.<name>.results.<result>...)`. Only this dot form makes an edge; the bracket form
-# `results["r"]` is substituted but not parsed as a dependency (resultref `LooksLikeResultRef`).
-_RESULT_REF = re.compile(r"\$\(tasks\.([^.\[\]()\s]+)\.results\.")
+from finale.core.tekton import dag
 
 EdgeKind = Literal["runAfter", "results", "both"]
 
@@ -51,27 +48,9 @@ class PipelineGraph:
         return tuple(n.name for n in self.tasks if n.name not in sources)
 
 
-def _strings(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, Mapping):
-        for item in value.values():
-            yield from _strings(item)
-    elif isinstance(value, Sequence) and not isinstance(value, str | bytes):
-        for item in value:
-            yield from _strings(item)
-
-
 def result_sources(task: Mapping[str, Any]) -> tuple[str, ...]:
-    """Tasks whose results `task` reads, in order of first mention."""
-    found: dict[str, None] = {}
-    embedded = task.get("taskSpec")
-    steps = [embedded.get("steps"), embedded.get("sidecars")] if isinstance(embedded, Mapping) else []
-    # Not displayName, workspaces or taskRef.params: Tekton makes no edge from those.
-    for text in _strings([task.get("params"), task.get("when"), task.get("matrix"), steps]):
-        for match in _RESULT_REF.finditer(text):
-            found[match.group(1)] = None
-    return tuple(found)
+    """Tasks whose results `task` reads where Tekton makes an edge, in order of first mention."""
+    return dag.result_producers(task)
 
 
 def format_when(when: Any) -> str:

@@ -128,10 +128,6 @@ def can_create_status(user: UserConfig, project: ProjectConfig) -> bool:
     return role_level(user, project) >= ROLES["developer"]
 
 
-def is_protected(project: ProjectConfig, ref: str) -> bool:
-    return any(fnmatch.fnmatchcase(ref, b.name) for b in project.protected_branches)
-
-
 def can_update_pipeline(user: UserConfig, project: ProjectConfig, ref: str) -> bool:
     """On a protected ref the user must be allowed to push to it or merge into it."""
     level = role_level(user, project)

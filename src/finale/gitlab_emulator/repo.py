@@ -98,10 +98,6 @@ class GitRepo:
         out = self._git("for-each-ref", "--format=%(refname:strip=2)", "--sort=refname", "refs/heads")
         return [line for line in (out or "").splitlines() if line]
 
-    def tags(self) -> list[str]:
-        out = self._git("for-each-ref", "--format=%(refname:strip=2)", "--sort=refname", "refs/tags")
-        return [line for line in (out or "").splitlines() if line]
-
     def default_branch(self) -> str | None:
         out = self._git("symbolic-ref", "--quiet", "--short", "HEAD", check=False)
         return out.strip() if out else None

@@ -149,9 +149,6 @@ class RunningEmulator:
         """The request log: method, path, query, headers and body, with secrets masked."""
         return self._server.log.entries()
 
-    def clear_requests(self) -> None:
-        self._server.log.clear()
-
     def set_faults(self, **faults: Any) -> Faults:
         """Merge faults, e.g. `set_faults(throttle=2)` or `set_faults(idempotent=True)`."""
         return self._server.service.faults.set(**faults)

@@ -30,8 +30,8 @@ from finale.core.gitlab.reporters import (
     template_reporter,
     wiring_for,
 )
-from finale.core.graph import result_sources
 from finale.core.instrument.completed import CompletedFix, plan_completed_fix
+from finale.core.tekton.dag import result_producers
 from finale.errors import FieldError, ValidationError
 
 __all__ = [
@@ -106,7 +106,7 @@ def _run_after_changes(
         after = _run_after(task)
         drop = tuple(i for i, name in enumerate(after) if name in gone)
         kept = [name for name in after if name not in gone]
-        is_root = not kept and not any(r in known for r in result_sources(task))
+        is_root = not kept and not any(r in known for r in result_producers(task))
         add = (start,) if start and is_root else ()
         if drop or add:
             changes.append(RunAfterChange(task=index, remove=drop, add=add))

@@ -70,7 +70,6 @@ class PipelineTask:
     retries: int = 0
     timeout: str | None = None
     on_error: str = ""
-    display_name: str = ""
     raw: Mapping[str, Any] = field(default_factory=dict)
 
     @property

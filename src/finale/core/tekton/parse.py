@@ -112,7 +112,6 @@ def pipeline_task(raw: Mapping[str, Any], *, is_finally: bool) -> PipelineTask:
         retries=int(retries) if str(retries).lstrip("-").isdigit() else 0,
         timeout=str(raw["timeout"]) if raw.get("timeout") is not None else None,
         on_error=str(raw.get("onError", "") or ""),
-        display_name=str(raw.get("displayName", "") or ""),
         raw=raw,
     )
 

@@ -106,11 +106,9 @@ def enum_subset_failure(
 
 def result_reference_failure(spec: PipelineSpec, task_specs: Mapping[str, Mapping[str, Any]]) -> RunFailure | None:
     """A consumer naming an unknown task or an undeclared result (InvalidTaskResultReference)."""
-    from finale.core.tekton.dag import edge_sources
-
     names = {t.name for t in spec.tasks}
     for task in spec.all_tasks():
-        for producer, result in result_refs(edge_sources(task)):
+        for producer, result in result_refs(dag.edge_sources(task)):
             prefix = f'invalid result reference in pipeline task "{task.name}": '
             if producer not in names:
                 return RunFailure(

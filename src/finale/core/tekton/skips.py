@@ -8,26 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from finale.core.tekton import dag
 from finale.core.tekton import when as when_rules
 from finale.core.tekton.facts import Resolved, RunFacts, SkipReason
 from finale.core.tekton.model import PipelineTask, SpecStatus
 
 
 def topological(facts: RunFacts) -> Iterator[PipelineTask]:
-    """DAG tasks, parents first, declaration order among equals."""
-    done: set[str] = set()
-    pending = list(facts.spec.tasks)
-    while pending:
-        progressed = False
-        for task in list(pending):
-            if all(p in done for p in facts.parents.get(task.name, ())):
-                done.add(task.name)
-                pending.remove(task)
-                progressed = True
-                yield task
-        if not progressed:  # a cycle: admission refuses it; never loop forever
-            yield from pending
-            return
+    """DAG tasks, parents first, declaration order among equals (`dag.topological_order`)."""
+    by_name = {t.name: t for t in facts.spec.tasks}
+    for name in dag.topological_order(list(by_name), facts.parents):
+        yield by_name[name]
 
 
 def _parent_skipped(facts: RunFacts, task: PipelineTask) -> bool:

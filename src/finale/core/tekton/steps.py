@@ -36,7 +36,6 @@ class TaskContext:
     results_dir: str
     steps_dir: str
     workspace_paths: Mapping[str, str] = field(default_factory=dict)  # "" = unbound optional
-    workspace_mounts: Mapping[str, str] = field(default_factory=dict)  # declared mount path -> dir
 
 
 def container_name(step: Mapping[str, Any], index: int) -> str:

@@ -6,7 +6,6 @@ references stay as literal text, as in Tekton.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -158,12 +157,3 @@ def result_refs(obj: Any, *, dot_only: bool = False) -> list[tuple[str, str]]:
             if pair not in pairs:
                 pairs.append(pair)
     return pairs
-
-
-def has_unresolved_result_ref(obj: Any) -> bool:
-    return any(RESULT_REF_ANY.search(text) for text in strings_in(obj))
-
-
-def json_text(value: ParamValue) -> str:
-    """How Tekton renders a whole array/object where a string is needed (e.g. a when input)."""
-    return json.dumps(value, separators=(",", ":"))

@@ -73,10 +73,6 @@ def wrong_type(errs: Errors, path: str, want: str, value: Any) -> None:
     errs.add(path, f"expected {want}, got {type_name(value)}", f"write {path} as {want}")
 
 
-def as_map(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
-
-
 def get_map(errs: Errors, obj: Mapping[str, Any], name: str, path: str) -> Mapping[str, Any]:
     """`obj[name]` as a mapping; {} when absent, an error when of another type."""
     value = obj.get(name)

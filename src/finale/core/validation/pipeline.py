@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from finale.core.tekton.dag import graph_error, result_producers
 from finale.core.validation import pipeline_refs as refs
 from finale.core.validation import task as vt
 from finale.core.validation import vars as vv
@@ -22,7 +23,6 @@ from finale.core.validation.common import (
     go_quote,
     is_dns_label,
 )
-from finale.core.validation.dag import graph_error
 from finale.core.validation.params import (
     check_declarations,
     check_types,
@@ -100,16 +100,7 @@ def _check_names(errs: Errors, tasks: Sequence[PTask]) -> None:
 
 def task_deps(pt: PTask) -> set[str]:
     """Tekton's `PipelineTask.Deps`: runAfter plus producers of referenced results."""
-    deps = set(get_strs(Errors(), pt.raw, "runAfter", pt.path))
-    exprs = [e for p in pt.every_param for e in p.expressions()]
-    exprs += [e for w in pt.whens for e in w.expressions()]
-    spec = pt.raw.get("taskSpec")
-    if isinstance(spec, Mapping):
-        for kind in ("steps", "sidecars"):
-            for container in get_items(Errors(), spec, kind, ""):
-                exprs += [e for t in vt.step_texts(container[1], "") for e in vv.expressions(t.value)]
-    deps.update(p for p in map(vv.result_ref_task, exprs) if p is not None)
-    return deps
+    return set(get_strs(Errors(), pt.raw, "runAfter", pt.path)) | set(result_producers(pt.raw))
 
 
 def _check_graph(errs: Errors, tasks: Sequence[PTask], path: str) -> None:
