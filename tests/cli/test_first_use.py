@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from finale.cli.main import build_parser, main
+from finale.cli.main import main
+from finale.cli.parser import build_parser
 from finale.gitlab_emulator import load_config
 
 SECRET = "glpat-first-use-SECRET"

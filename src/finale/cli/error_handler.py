@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import sys
-import traceback
-from collections.abc import Callable
 
-from finale.errors import FinaleError, InputError
+TYPE_CHECKING = False  # kept out of `finale --version`'s imports, as finale.errors is
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -17,6 +17,8 @@ EXIT_INTERRUPTED = 130
 
 def run_guarded(command: Callable[[], int]) -> int:
     """Run `command`, turning finale's errors into exit codes and one clear message."""
+    from finale.errors import FinaleError, InputError
+
     try:
         return command()
     except InputError as exc:
@@ -31,6 +33,8 @@ def run_guarded(command: Callable[[], int]) -> int:
     except BrokenPipeError:
         return EXIT_OK
     except Exception:
+        import traceback
+
         print("finale hit a bug; please report it with this traceback:", file=sys.stderr)
         traceback.print_exc()
         return EXIT_BUG

@@ -13,9 +13,6 @@ from finale.cli.error_handler import EXIT_FAILED, EXIT_OK
 from finale.core.check.report import format_text, to_data
 from finale.core.check.verdict import check_documents
 
-NAME = "check"
-HELP = "prove every outcome of a Pipeline (or PipelineRun) posts exactly one final GitLab status"
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_files_argument(

@@ -5,12 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-NAME = "demo"
-HELP = (
-    "run buildpacks-test-pipeline locally on a good and a broken commit of a sample app, "
-    "against a local GitLab emulator, and show the commit statuses GitLab ends up with"
-)
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(

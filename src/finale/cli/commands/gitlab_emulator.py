@@ -11,10 +11,6 @@ from types import FrameType
 from finale.errors import InputError
 from finale.gitlab_emulator import load_config, serve
 
-NAME = "gitlab-emulator"
-HELP = "serve a GitLab commit-status API emulator backed by local git repositories"
-
-
 CONFIG_EXAMPLE = """\
 config example (repository paths relative to the file):
   projects:

@@ -11,9 +11,6 @@ from finale.core.graph import build_graph, format_dot, format_mermaid, pipeline_
 from finale.core.validation.document import validate_document
 from finale.errors import InputError
 
-NAME = "graph"
-HELP = "draw a Pipeline's tasks, finally tasks and when guards (Mermaid or dot)"
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_files_argument(parser, "Pipeline or PipelineRun (with pipelineSpec) YAML; '-' reads stdin; ")

@@ -13,9 +13,6 @@ from finale.core.check.verdict import check_documents
 from finale.core.instrument.plan import REPORTER_TASK, Options
 from finale.errors import FinaleError, InputError
 
-NAME = "instrument"
-HELP = "add finally tasks that report the pipeline's end to GitLab (keeps comments and layout)"
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(

@@ -21,9 +21,6 @@ from finale.cli.common import add_token_arguments, read_token
 from finale.core.gitlab.state import AGGREGATE_NAMES, STATE_NAMES, parse_state, state_for_aggregate
 from finale.errors import InputError
 
-NAME = "report"
-HELP = "post a commit status to GitLab, retrying transient failures"
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--gitlab-url", required=True, help="host (https assumed) or full URL")

@@ -26,9 +26,6 @@ from finale.core.tekton.model import SpecStatus
 from finale.engine.loop import Control, Engine
 from finale.errors import InputError
 
-NAME = "run"
-HELP = "run a PipelineRun (or a bare Pipeline) locally: steps as processes, workspaces as folders"
-
 CANCEL_MODES = ("Cancelled", "CancelledRunFinally", "StoppedRunFinally")
 
 

@@ -22,9 +22,6 @@ from finale.cli.common import add_token_arguments, read_token
 from finale.core.gitlab.events import DEFAULT_STATUS_NAME
 from finale.errors import InputError
 
-NAME = "serve"
-HELP = "report Tekton PipelineRun CloudEvents to GitLab as commit statuses (no pipeline edits)"
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--gitlab-url", required=True, help="host (https assumed) or full URL")

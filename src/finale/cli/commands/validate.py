@@ -20,8 +20,6 @@ from finale.cli.error_handler import EXIT_BAD_INPUT, EXIT_OK
 from finale.core.validation.document import render_errors, validate_document
 from finale.errors import InputError
 
-NAME = "validate"
-HELP = "check Pipelines, Tasks and runs against Tekton's admission rules, every problem at once"
 _SUFFIXES = {".yaml", ".yml", ".json"}
 
 

@@ -1,0 +1,83 @@
+"""Start-up imports: the parser, help and version load no engine, executor, YAML, HTTP, SQLite or CEL.
+
+Each check runs in a fresh interpreter, so what other tests imported cannot hide a heavy import.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from finale.cli.parser import COMMANDS, build_parser
+
+HEAVY = (
+    "finale.engine",
+    "finale.adapters.executor",
+    "finale.adapters.serve",
+    "finale.gitlab_emulator",
+    "ruamel",
+    "http.server",
+    "http.client",
+    "sqlite3",
+    "cel",
+)
+
+
+def _loaded_after(*statements: str) -> set[str]:
+    """Heavy modules (and their submodules) in sys.modules after `statements` ran in a new interpreter."""
+    lines = [
+        "import contextlib, io, json, sys",
+        "with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):",
+        "    try:",
+        *(f"        {statement}" for statement in statements),
+        "    except SystemExit:",
+        "        pass",
+        f"heavy = {HEAVY!r}",
+        "print(json.dumps(sorted(m for m in sys.modules if any(m == h or m.startswith(h + '.') for h in heavy))))",
+    ]
+    done = subprocess.run([sys.executable, "-c", "\n".join(lines)], capture_output=True, text=True, check=True)
+    return set(json.loads(done.stdout))
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        ("from finale.cli.parser import build_parser", "build_parser()"),
+        ("from finale.cli.main import main", "main(['--version'])"),
+        ("from finale.cli.main import main", "main(['--help'])"),
+        ("from finale.cli.main import main", "main([])"),
+    ],
+    ids=["build-parser", "version", "help", "no-command"],
+)
+def test_parser_help_and_version_import_nothing_heavy(code: tuple[str, ...]) -> None:
+    assert _loaded_after(*code) == set()
+
+
+def test_version_does_not_even_load_typing_or_dataclasses() -> None:
+    script = "\n".join(
+        [
+            "import sys",
+            "from finale.cli.main import main",
+            "main(['--version'])",
+            "print(*(name in sys.modules for name in ('typing', 'dataclasses', 'argparse')))",
+        ]
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert done.stdout.splitlines() == ["finale 0.1.0", "False False False"]
+
+
+def test_validate_loads_the_yaml_reader_but_no_engine_server_or_database() -> None:
+    loaded = _loaded_after("from finale.cli.main import main", "main(['validate', '--help'])")
+    assert {m for m in loaded if m == "ruamel" or m.startswith("ruamel.")}
+    assert {m for m in loaded if not m.startswith("ruamel")} == set()
+
+
+@pytest.mark.parametrize("name", list(COMMANDS))
+def test_every_listed_command_adds_its_flags_and_has_a_main(name: str) -> None:
+    parser = build_parser([name])
+    command = parser._subparsers._group_actions[0].choices[name]  # type: ignore[union-attr]
+    assert callable(command.get_default("handler"))
+    assert command.format_help().startswith(f"usage: finale {name} [-h]")
