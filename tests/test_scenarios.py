@@ -28,6 +28,7 @@ EXPECTED_KEYS = frozenset(
         "skippedTasks",
         "stderrContains",
         "slow",
+        "pipelineResults",
     }
 )
 MIN_SCENARIOS = 70
@@ -43,6 +44,7 @@ class Expected:
     skipped_tasks: dict[str, str]
     stderr_contains: tuple[str, ...]
     slow: bool = False
+    pipeline_results: dict[str, Any] | None = None  # compared only when the scenario gives them
     unknown_keys: frozenset[str] = field(default_factory=frozenset)
 
 
@@ -58,6 +60,7 @@ def _load_expected(folder: Path) -> Expected:
         skipped_tasks={str(k): str(v) for k, v in (data.get("skippedTasks") or {}).items()},
         stderr_contains=tuple(str(s) for s in data.get("stderrContains") or ()),
         slow=bool(data.get("slow", False)),
+        pipeline_results=dict(data["pipelineResults"] or {}) if "pipelineResults" in data else None,
         unknown_keys=frozenset(data) - EXPECTED_KEYS,
     )
 
@@ -152,12 +155,16 @@ def test_scenario(
         return
     assert code in (0, 1), f"exit code {code}\nstderr:\n{err}"
     got = {"exitCode": code, **_observed(out)}
+    if expected.pipeline_results is None:
+        got.pop("pipelineResults")
     want = {
         "exitCode": expected.exit_code,
         "condition": expected.condition,
         "taskRuns": _normalise_expected_taskruns(expected.task_runs),
         "skippedTasks": expected.skipped_tasks,
     }
+    if expected.pipeline_results is not None:
+        want["pipelineResults"] = expected.pipeline_results
     # One comparison, so a failure shows every difference at once.
     assert got == want, f"stderr:\n{err[-2000:]}"
 
@@ -173,4 +180,5 @@ def _observed(stdout: str) -> dict[str, Any]:
         "condition": {k: cond.get(k) for k in ("status", "reason", "message")},
         "taskRuns": _taskrun_reasons(items),
         "skippedTasks": {s["name"]: s["reason"] for s in status.get("skippedTasks") or []},
+        "pipelineResults": {r["name"]: r["value"] for r in status.get("results") or []},
     }

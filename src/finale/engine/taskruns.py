@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
-from finale.core.tekton.model import PipelineRun, PipelineTask
+from finale.core.tekton.model import ParamValue, PipelineRun, PipelineTask
 from finale.core.tekton.param_enum import taskrun_enum_problem
 from finale.core.tekton.state import TaskRunState
 from finale.core.tekton.taskrun import build_taskruns, propagate_workspaces
@@ -125,7 +125,8 @@ class TaskRuns:
                 if tr.name != outcome.name:
                     continue
                 if tr.finished:  # cancelled by us already: keep the step details only
-                    updated = replace(tr, steps=outcome.steps or tr.steps, results=outcome.results or tr.results)
+                    # failTaskRun (taskrun.go) copies no results: the pod never completed.
+                    updated = replace(tr, steps=outcome.steps or tr.steps)
                 else:
                     updated = self._apply_outcome(tr, outcome)
                 self.by_task[name] = (*runs[:i], updated, *runs[i + 1 :])
@@ -139,7 +140,7 @@ class TaskRuns:
             message=outcome.message,
             start=outcome.start,
             end=outcome.end,
-            results=dict(outcome.results),
+            results=_kept_results(outcome),
             steps=outcome.steps,
             retries_status=(),
         )
@@ -167,3 +168,15 @@ class TaskRuns:
         )
         self._launch(retry, len(retry.retries_status))
         return retry
+
+
+def _kept_results(outcome: AttemptOutcome) -> dict[str, ParamValue]:
+    """The results an attempt leaves in its TaskRun's status: none after a timeout or cancel.
+
+    Results reach the status only from a completed pod (pod/status.go, under `tr.IsDone()`); a
+    timed-out or cancelled TaskRun is failed by failTaskRun (taskrun.go), which copies step
+    states only, so whatever its steps wrote is lost.
+    """
+    if outcome.reason in ("TaskRunTimeout", "TaskRunCancelled"):
+        return {}
+    return dict(outcome.results)
