@@ -1,7 +1,8 @@
 """`finale serve` on loopback: time to accept one CloudEvent (stored before the 202) and to
-deliver N final statuses to the GitLab emulator.
+deliver N final statuses to the GitLab emulator; then serial vs parallel delivery when every
+GitLab request takes LATENCY_MS more (a real GitLab answers in 100-200 ms).
 
-Run: python benchmarks/serve_throughput.py [N]
+Run: python benchmarks/serve_throughput.py [N] [LATENCY_MS]
 """
 
 from __future__ import annotations
@@ -40,9 +41,21 @@ class _Instant:
         return PostedStatus(state=request.state, status_id=1, pipeline_id=1, already=False, attempts=1)
 
 
-def run(outbox_path: Path, delivery: Delivery, sha: str, count: int) -> tuple[list[float], float]:
+class _Slow:
+    """The real client against the emulator, each request `latency` seconds slower."""
+
+    def __init__(self, delivery: Delivery, latency: float) -> None:
+        self._delivery = delivery
+        self._latency = latency
+
+    def post(self, request: StatusRequest) -> PostedStatus:
+        time.sleep(self._latency)
+        return self._delivery.post(request)
+
+
+def run(outbox_path: Path, delivery: Delivery, sha: str, count: int, senders: int = 4) -> tuple[list[float], float]:
     """Send `count` events; per-event accept times (ms) and seconds until all were delivered."""
-    with start_service(Outbox(outbox_path), delivery, ServiceConfig()) as service:
+    with start_service(Outbox(outbox_path), delivery, ServiceConfig(senders=senders)) as service:
         connection = http.client.HTTPConnection(service.host, service.port, timeout=10)
         samples = []
         start = time.perf_counter()
@@ -79,15 +92,25 @@ def _report(label: str, samples: list[float], total: float) -> None:
     )
 
 
-def main(count: int) -> int:
+def main(count: int, latency_ms: int) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         repo = make_sample_repo(Path(tmp) / "app")
         _report("instant GitLab", *run(Path(tmp) / "a.db", _Instant(), repo.main, count))
         with serve(load_config(sample_config(repo.path))) as gitlab:
             delivery = GitLabDelivery(gitlab.base_url, "glpat-maintainer")
             _report("GitLab emulator (same process)", *run(Path(tmp) / "b.db", delivery, repo.main, count))
+            slow = _Slow(delivery, latency_ms / 1000)
+            few = max(1, count // 4)  # each run is its own key, so all of them may go in parallel
+            rates = {}
+            for senders in (1, 8):
+                gitlab.reset()
+                _, total = run(Path(tmp) / f"s{senders}.db", slow, repo.main, few, senders)
+                rates[senders] = few / total
+                label = f"GitLab +{latency_ms} ms per request, --senders {senders}"
+                print(f"{label}: {few} posts in {total:.2f} s ({rates[senders]:.1f} posts/s)")
+            print(f"parallel/serial: {rates[8] / rates[1]:.1f}x")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(int(sys.argv[1]) if len(sys.argv) > 1 else 200))
+    sys.exit(main(int(sys.argv[1]) if len(sys.argv) > 1 else 200, int(sys.argv[2]) if len(sys.argv) > 2 else 100))

@@ -1,10 +1,11 @@
 """The SQLite outbox on a real file: de-duplication, ordering, retries, restarts."""
 
 import sqlite3
+import threading
 
 import pytest
 
-from finale.adapters.serve.outbox import Outbox, connect
+from finale.adapters.serve.outbox import _COLUMNS, _SCHEMA, Outbox, connect
 from finale.core.gitlab.events import StatusUpdate
 from finale.core.gitlab.state import GitLabState
 
@@ -146,7 +147,7 @@ def test_an_unknown_schema_version_is_refused(tmp_path):
     db = sqlite3.connect(path)
     db.execute("PRAGMA user_version = 9")
     db.close()
-    with pytest.raises(sqlite3.DatabaseError, match="outbox schema version 9, expected 1"):
+    with pytest.raises(sqlite3.DatabaseError, match="outbox schema version 9, expected 2"):
         Outbox(path)
 
 
@@ -159,3 +160,61 @@ def test_connect_rolls_back_on_error(outbox):
     with connect(outbox.path) as db:
         db.execute("DELETE FROM events")
     assert outbox.counts()["pending"] == 0
+
+
+def test_claim_takes_one_row_per_key_and_holds_the_key_until_marked(outbox):
+    outbox.accept(update("a", "running"))
+    outbox.accept(update("b", "running", run="uid-2"))
+    first = outbox.claim(5)
+    assert [row.update.event_id for row in first] == ["a", "b"]
+    outbox.accept(update("c", "failed", "2026-01-01T10:00:05.000000Z"))  # supersedes nothing in flight
+    assert outbox.claim(5) == []  # uid-1 has `a` in flight, so `c` waits
+    outbox.mark_done(first[0].seq, posted_id=1)
+    assert [row.update.event_id for row in outbox.claim(5)] == ["c"]
+
+
+def test_claims_from_two_threads_never_share_a_key(tmp_path):
+    path = tmp_path / "o.db"
+    seed = Outbox(path)
+    for n in range(40):
+        seed.accept(update(f"e{n}", "failed", run=f"uid-{n % 10}", when=f"2026-01-01T10:00:{n:02d}.000000Z"))
+    claimed: list[str] = []
+
+    def claim():
+        for row in Outbox(path).claim(10):
+            claimed.append(row.update.run)
+
+    threads = [threading.Thread(target=claim) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(claimed) == sorted(set(claimed)) and len(claimed) == 10
+
+
+def test_a_version_1_outbox_is_migrated_keeping_its_rows(tmp_path):
+    path = tmp_path / "v1.db"
+    db = sqlite3.connect(path)
+    db.executescript(_SCHEMA)
+    db.execute(
+        f"INSERT INTO events ({_COLUMNS}) VALUES ('a', 't', 1, 'p', 's', 'n', 'r', 'rn', '', '', "
+        "'failed', '', '1|x|2', 'pending')"
+    )
+    db.execute("PRAGMA user_version = 1")
+    db.commit()
+    db.close()
+    outbox = Outbox(path)
+    (row,) = outbox.claim(5)
+    assert (row.update.event_id, row.interrupted) == ("a", False)
+
+
+def test_prune_deletes_finished_rows_past_retention_and_keeps_pending(outbox, clock):
+    outbox.accept(update("a", "running"))
+    outbox.accept(update("b", "failed", run="uid-2"))
+    (row, _) = outbox.claim(5)
+    outbox.mark_done(row.seq, posted_id=1)
+    clock.now += 3600
+    outbox.accept(update("c", "success", run="uid-3"))
+    assert outbox.prune(older_than=1800) == 1
+    assert outbox.counts() == {"pending": 2, "done": 0, "failed": 0, "superseded": 0, "stale": 0}
+    assert outbox.backlog() == (2, 3600.0)

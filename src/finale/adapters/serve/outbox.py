@@ -2,7 +2,8 @@
 
 Rows are `pending` until posted (`done`), refused for good (`failed`), overtaken by a newer
 status for the same (project, sha, name, run) before being sent (`superseded`), or stored but
-never to be sent because a newer or equal status already exists (`stale`).
+never to be sent because a newer or equal status already exists (`stale`). A claimed row is in
+flight; at most one row per key is, so parallel senders keep each key's order.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from finale.core.gitlab.state import GitLabState
 
 Verdict = Literal["accepted", "duplicate", "stale"]
 STATUSES = ("pending", "done", "failed", "superseded", "stale")
-_SCHEMA_VERSION = 1
+_SCHEMA_VERSION = 2
 _SCHEMA = """
 CREATE TABLE events (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -46,6 +47,22 @@ CREATE TABLE events (
 CREATE INDEX events_key ON events (project, sha, name, run, rank);
 CREATE INDEX events_due ON events (status, next_attempt_at);
 """
+# Version 2: a claimed row is in flight (claimed_at set); `interrupted` marks a row that was in
+# flight when a previous process died, so GitLab may already hold it.
+_MIGRATE_TO_2 = """
+ALTER TABLE events ADD COLUMN claimed_at REAL;
+ALTER TABLE events ADD COLUMN interrupted INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX events_received ON events (status, received_at);
+"""
+# The oldest due pending row of each key that has no row in flight and no older pending row.
+_CLAIMABLE = """
+SELECT e.seq, e.project, e.sha, e.name, e.run FROM events e
+WHERE e.status = 'pending' AND e.next_attempt_at <= ? AND e.claimed_at IS NULL AND NOT EXISTS (
+    SELECT 1 FROM events f
+    WHERE f.project = e.project AND f.sha = e.sha AND f.name = e.name AND f.run = e.run
+    AND (f.claimed_at IS NOT NULL OR (f.status = 'pending' AND f.seq < e.seq)))
+ORDER BY e.seq LIMIT ?
+"""
 _COLUMNS = (
     "event_id, event_type, received_at, project, sha, name, run, run_name, ref, target_url, "
     "state, description, rank, status"
@@ -57,6 +74,7 @@ class OutboxRow:
     seq: int
     update: StatusUpdate
     attempts: int
+    interrupted: bool = False  # was in flight when a previous process stopped
 
 
 @contextlib.contextmanager
@@ -94,13 +112,14 @@ class Outbox:
             db.close()
         with connect(self.path) as db:
             version = db.execute("PRAGMA user_version").fetchone()[0]
-            if version == 0:
-                for statement in _SCHEMA.split(";"):
+            if version not in (0, 1, _SCHEMA_VERSION):
+                raise sqlite3.DatabaseError(f"{self.path}: outbox schema version {version}, expected {_SCHEMA_VERSION}")
+            steps = (_SCHEMA, _MIGRATE_TO_2)[version:] if version < _SCHEMA_VERSION else ()
+            for script in steps:
+                for statement in script.split(";"):
                     if statement.strip():
                         db.execute(statement)
-                db.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
-            elif version != _SCHEMA_VERSION:
-                raise sqlite3.DatabaseError(f"{self.path}: outbox schema version {version}, expected {_SCHEMA_VERSION}")
+            db.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
 
     def accept(self, update: StatusUpdate) -> Verdict:
         """Store `update` once; it overtakes older pending rows and never a newer one."""
@@ -149,14 +168,52 @@ class Outbox:
         )
 
     def due(self, limit: int = 20) -> list[OutboxRow]:
-        """Pending rows whose next attempt time has come, oldest first."""
+        """Pending rows whose next attempt time has come, oldest first (not claimed)."""
         with connect(self.path) as db:
             rows = db.execute(
-                f"SELECT seq, attempts, {_COLUMNS} FROM events WHERE status = 'pending' "
+                f"SELECT seq, attempts, interrupted, {_COLUMNS} FROM events WHERE status = 'pending' "
                 "AND next_attempt_at <= ? ORDER BY seq LIMIT ?",
                 (self._clock(), limit),
             ).fetchall()
         return [_row(r) for r in rows]
+
+    def claim(self, limit: int) -> list[OutboxRow]:
+        """Mark up to `limit` due rows in flight, at most one per key, oldest first.
+
+        One transaction under SQLite's write lock: no two callers can claim rows of one key, and
+        a key's next row is claimable only once its row in flight is marked.
+        """
+        with connect(self.path) as db:
+            seqs: list[int] = []
+            keys: set[tuple[object, ...]] = set()
+            for seq, *key in db.execute(_CLAIMABLE, (self._clock(), limit * 4)).fetchall():
+                if tuple(key) not in keys and len(seqs) < limit:
+                    keys.add(tuple(key))
+                    seqs.append(int(seq))
+            marks = ",".join("?" * len(seqs))
+            db.execute(f"UPDATE events SET claimed_at = ? WHERE seq IN ({marks})", (self._clock(), *seqs))
+            rows = db.execute(
+                f"SELECT seq, attempts, interrupted, {_COLUMNS} FROM events WHERE seq IN ({marks}) ORDER BY seq",
+                seqs,
+            ).fetchall()
+        return [_row(r) for r in rows]
+
+    def release(self, seqs: list[int] | None = None) -> int:
+        """Give claimed rows back unsent; None: every claim, left by a process that stopped mid-post.
+
+        Those rows are marked `interrupted`: GitLab may have taken the post before the process died.
+        """
+        with connect(self.path) as db:
+            if seqs is None:
+                cursor = db.execute("UPDATE events SET claimed_at = NULL, interrupted = 1 WHERE claimed_at IS NOT NULL")
+            else:
+                marks = ",".join("?" * len(seqs))
+                cursor = db.execute(f"UPDATE events SET claimed_at = NULL WHERE seq IN ({marks})", seqs)
+            return int(cursor.rowcount)
+
+    def in_flight(self) -> int:
+        with connect(self.path) as db:
+            return int(db.execute("SELECT COUNT(*) FROM events WHERE claimed_at IS NOT NULL").fetchone()[0])
 
     def next_due_in(self) -> float | None:
         """Seconds until the earliest pending row is due (0 if overdue), None if none pending."""
@@ -183,6 +240,27 @@ class Outbox:
         guard = " AND status = 'pending'" if only_pending else ""
         with connect(self.path) as db:
             db.execute(f"UPDATE events SET {assignments} WHERE seq = ?{guard}", (*values, seq))
+            # The post is over whatever its outcome: the key's next row may go.
+            db.execute("UPDATE events SET claimed_at = NULL WHERE seq = ?", (seq,))
+
+    def prune(self, older_than: float) -> int:
+        """Delete finished rows received more than `older_than` seconds ago; pending rows stay.
+
+        A pruned key forgets its event ids and ranks: an event for it arriving later is new.
+        """
+        with connect(self.path) as db:
+            cursor = db.execute(
+                "DELETE FROM events WHERE status != 'pending' AND received_at < ? AND claimed_at IS NULL",
+                (self._clock() - older_than,),
+            )
+            return int(cursor.rowcount)
+
+    def backlog(self) -> tuple[int, float]:
+        """Pending rows and the age in seconds of the oldest (0 when none)."""
+        with connect(self.path) as db:
+            query = "SELECT COUNT(*), MIN(received_at) FROM events WHERE status = 'pending'"
+            count, oldest = db.execute(query).fetchone()
+        return int(count), (0.0 if oldest is None else max(0.0, self._clock() - float(oldest)))
 
     def counts(self) -> dict[str, int]:
         with connect(self.path) as db:
@@ -206,6 +284,7 @@ def _row(raw: tuple[object, ...]) -> OutboxRow:
     (
         seq,
         attempts,
+        interrupted,
         event_id,
         event_type,
         _,
@@ -236,7 +315,7 @@ def _row(raw: tuple[object, ...]) -> OutboxRow:
         final=str(rank).startswith("1"),
         rank=str(rank),
     )
-    return OutboxRow(seq=int(str(seq)), update=update, attempts=int(str(attempts)))
+    return OutboxRow(seq=int(str(seq)), update=update, attempts=int(str(attempts)), interrupted=bool(interrupted))
 
 
 __all__ = ["STATUSES", "Outbox", "OutboxRow", "Verdict", "connect"]

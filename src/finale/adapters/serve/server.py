@@ -11,16 +11,14 @@ import json
 import sqlite3
 import sys
 import threading
-import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 
-from finale.adapters.gitlab.delivery import Delivery, DeliveryError
-from finale.adapters.gitlab.wire import PostedStatus, StatusRequest
-from finale.adapters.serve.outbox import Outbox, OutboxRow
+from finale.adapters.gitlab.delivery import Delivery
+from finale.adapters.serve.outbox import Outbox
+from finale.adapters.serve.sender import Backoff, LogLine, Sender, quiet
 from finale.core.gitlab.events import (
     DEFAULT_STATUS_NAME,
     EventError,
@@ -29,24 +27,7 @@ from finale.core.gitlab.events import (
     status_update,
 )
 
-LogLine = Callable[[str], None]
 MAX_BODY = 4 * 1024 * 1024  # a PipelineRun with a large status is well under this
-_IDLE_POLL = 1.0
-
-
-def _quiet(_line: str) -> None:
-    """Default log: say nothing."""
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Backoff:
-    """Wait before retry n (1-based): base * 2**(n-1), never more than cap seconds."""
-
-    base: float = 1.0
-    cap: float = 300.0
-
-    def delay(self, attempt: int) -> float:
-        return float(min(self.cap, self.base * 2.0 ** min(attempt - 1, 30)))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -54,97 +35,9 @@ class ServiceConfig:
     host: str = "127.0.0.1"
     port: int = 0
     status_name: str = DEFAULT_STATUS_NAME
-    backoff: Backoff = Backoff()
+    backoff: Backoff = field(default_factory=Backoff)
     drain_seconds: float = 5.0  # how long a stop keeps posting what is due
-
-
-class Sender:
-    """Posts due outbox rows in order; transient failures come back later, refusals stay failed."""
-
-    def __init__(self, outbox: Outbox, delivery: Delivery, backoff: Backoff, log: LogLine) -> None:
-        self._outbox = outbox
-        self._delivery = delivery
-        self._backoff = backoff
-        self._log = log
-
-    def send_due(self, deadline: float | None = None) -> int:
-        """Post every row that is due now (until `deadline`, a monotonic time); count the tries."""
-        tried = 0
-        while deadline is None or time.monotonic() < deadline:
-            rows = self._outbox.due()
-            if not rows:
-                break
-            for row in rows:
-                self._send(row)
-                tried += 1
-        return tried
-
-    def _send(self, row: OutboxRow) -> None:
-        update = row.update
-        request = StatusRequest(
-            project=update.project,
-            sha=update.sha,
-            state=update.state.value,
-            name=update.name,
-            ref=update.ref,
-            target_url=update.target_url,
-            description=update.description,
-        )
-        what = f"{update.state.value} for {update.project}@{update.sha} ({update.run_name})"
-        outcome = self._post(request)
-        if isinstance(outcome, DeliveryError) and outcome.transient:
-            # GitLab's own Retry-After wins over our backoff, within the backoff cap.
-            delay = max(self._backoff.delay(row.attempts + 1), min(outcome.wait or 0.0, self._backoff.cap))
-            self._outbox.mark_retry(row.seq, str(outcome), delay)
-            self._log(f"retry in {delay:g}s: {what}: {outcome}")
-        elif isinstance(outcome, DeliveryError):
-            self._outbox.mark_failed(row.seq, str(outcome))
-            self._log(f"gave up: {what}: {outcome}")
-        else:
-            self._outbox.mark_done(row.seq, outcome.status_id)
-            self._log(f"posted {what}" + (" (GitLab already had it)" if outcome.already else ""))
-
-    def _post(self, request: StatusRequest) -> PostedStatus | DeliveryError:
-        try:
-            return self._delivery.post(request)
-        except DeliveryError as exc:
-            return exc
-        except Exception as exc:
-            # A bug, not GitLab: keep the row as failed with the reason instead of looping on it.
-            return DeliveryError(f"internal error: {type(exc).__name__}: {exc}", transient=False)
-
-    def run(self, stop: threading.Event, wake: threading.Event, drain_seconds: float) -> None:
-        """Loop until `stop`; then post what is due for at most `drain_seconds`."""
-        while not stop.is_set():
-            wake.clear()
-            wait = self._guarded_next_due() if self._guarded(None) else _IDLE_POLL
-            wake.wait(_IDLE_POLL if wait is None else min(max(wait, 0.01), _IDLE_POLL))
-        self._drain(time.monotonic() + drain_seconds)
-
-    def _drain(self, deadline: float) -> None:
-        """Post what is due, and retries that fall due, until `deadline` (monotonic)."""
-        while True:
-            if not self._guarded(deadline):
-                return
-            wait = self._guarded_next_due()
-            if wait is None or time.monotonic() + wait >= deadline:
-                return
-            time.sleep(max(wait, 0.01))
-
-    def _guarded(self, deadline: float | None) -> bool:
-        # The outbox keeps every row, so a failure here only delays posting: log and go on.
-        try:
-            self.send_due(deadline)
-        except (sqlite3.Error, OSError) as exc:
-            self._log(f"sender: outbox error, will retry: {exc}")
-            return False
-        return True
-
-    def _guarded_next_due(self) -> float | None:
-        try:
-            return self._outbox.next_due_in()
-        except sqlite3.Error:
-            return _IDLE_POLL
+    senders: int = 4  # parallel posts across (project, sha, name, run) keys
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -290,11 +183,13 @@ class RunningService:
 
 
 def start_service(
-    outbox: Outbox, delivery: Delivery, config: ServiceConfig = ServiceConfig(), log: LogLine = _quiet
+    outbox: Outbox, delivery: Delivery, config: ServiceConfig = ServiceConfig(), log: LogLine = quiet
 ) -> RunningService:
     """Bind (OSError if the address is taken), then serve and send on daemon threads."""
     server = _Server(config, outbox, threading.Event(), log)
-    sender = Sender(outbox, delivery, config.backoff, log)
+    # One process per outbox file: a claim left in it is a post that a stopped process began.
+    outbox.release()
+    sender = Sender(outbox, delivery, config.backoff, log, workers=config.senders)
     return RunningService(server, sender, config)
 
 

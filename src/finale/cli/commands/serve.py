@@ -16,7 +16,9 @@ from types import FrameType
 
 from finale.adapters.gitlab.delivery import GitLabDelivery
 from finale.adapters.gitlab.wire import DEFAULT_API_PREFIX, DEFAULT_TIMEOUT, ReportInputError
+from finale.adapters.serve.logs import json_logger, log_line
 from finale.adapters.serve.outbox import Outbox
+from finale.adapters.serve.sender import LogLine
 from finale.adapters.serve.server import Backoff, RunningService, ServiceConfig, start_service
 from finale.cli.common import add_token_arguments, read_token
 from finale.core.gitlab.events import DEFAULT_STATUS_NAME
@@ -39,6 +41,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--insecure", action="store_true", help="skip TLS verification")
     parser.add_argument("--timeout", default=str(DEFAULT_TIMEOUT), help="seconds per GitLab request (default 10)")
     parser.add_argument("--max-backoff", default="300", help="longest wait between retries, seconds (default 300)")
+    parser.add_argument(
+        "--senders", default="4", help="parallel GitLab posts across commits and runs; 1 posts serially (default 4)"
+    )
 
 
 def _port(text: str) -> int:
@@ -57,6 +62,12 @@ def _seconds(flag: str, text: str) -> float:
     return value
 
 
+def _senders(text: str) -> int:
+    if not text.strip().isdigit() or not 1 <= int(text) <= 64:
+        raise InputError(f"--senders: {text!r} must be a whole number from 1 to 64")
+    return int(text)
+
+
 def _open_outbox(path: str) -> Outbox:
     try:
         return Outbox(path)
@@ -64,7 +75,7 @@ def _open_outbox(path: str) -> Outbox:
         raise InputError(f"--db: cannot use {path} as the outbox: {exc}; fix: give a writable file path") from None
 
 
-def _start(args: argparse.Namespace) -> RunningService:
+def _start(args: argparse.Namespace, log: LogLine) -> RunningService:
     port = _port(args.port)
     backoff = Backoff(base=1.0, cap=_seconds("--max-backoff", args.max_backoff))
     try:
@@ -81,21 +92,20 @@ def _start(args: argparse.Namespace) -> RunningService:
     if not args.name.strip():
         raise InputError("--name: empty; fix: give a status name such as tekton-pipeline")
     outbox = _open_outbox(args.db)
-    config = ServiceConfig(host=args.host, port=port, status_name=args.name.strip(), backoff=backoff)
+    config = ServiceConfig(
+        host=args.host, port=port, status_name=args.name.strip(), backoff=backoff, senders=_senders(args.senders)
+    )
     try:
-        return start_service(outbox, delivery, config, log=_log)
+        return start_service(outbox, delivery, config, log=log)
     except OSError as exc:
         raise InputError(
             f"cannot listen on {args.host}:{port}: {exc.strerror or exc}; fix: choose another --host/--port"
         ) from None
 
 
-def _log(line: str) -> None:
-    print(f"finale serve: {line}", file=sys.stderr, flush=True)
-
-
 def main(args: argparse.Namespace) -> int:
-    service = _start(args)
+    log = log_line(json_logger(sys.stderr))
+    service = _start(args, log)
     stop = threading.Event()
 
     def _on_signal(signum: int, _frame: FrameType | None) -> None:
@@ -110,6 +120,6 @@ def main(args: argparse.Namespace) -> int:
         while not stop.wait(0.2):
             pass
     finally:
-        _log("stopping: posting what is due, pending rows stay in the outbox")
+        log("stopping: posting what is due, pending rows stay in the outbox")
         service.stop()
     return 0
