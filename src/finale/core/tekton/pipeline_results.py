@@ -11,9 +11,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from finale.core.tekton.dag import edge_sources
 from finale.core.tekton.facts import RunFacts
 from finale.core.tekton.model import ParamValue, PipelineSpec
-from finale.core.tekton.variables import Replacements, apply_value, references, value_replacements
+from finale.core.tekton.variables import Replacements, apply_value, references, result_refs, value_replacements
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +26,36 @@ class PipelineResults:
 _INDEXED = re.compile(r"^(.*)\[([^\]]*)\]$")
 
 
-def _lookup(facts: RunFacts, variable: str) -> str:
+def cached_matrix_tasks(spec: PipelineSpec, facts: RunFacts) -> set[str]:
+    """Matrixed tasks whose results the last reconcile reads into their ResultsCache.
+
+    GetTaskRunsResults (pipelinerunstate.go) reads a matrixed task only from that cache, which
+    findResultValuesForMatrix (resultrefresolution.go) fills when a consumer's reference reaches
+    it. reconcile resolves started tasks first, in spec order, each against the tasks resolved
+    before it, then the others against all of those; a consumer stops at its first reference
+    that fails (convertToResultRefs).
+    """
+    matrixed = {t.name for t in spec.tasks if t.matrix}
+    if not matrixed:
+        return set()
+    tasks = spec.all_tasks()
+    order = [t for t in tasks if facts.is_scheduled(t.name)] + [t for t in tasks if not facts.is_scheduled(t.name)]
+    cached: set[str] = set()
+    resolved: set[str] = set()
+    for task in order:
+        for producer, result in result_refs(edge_sources(task)):
+            results = facts.results_of(producer) if producer in resolved else None
+            if results is None:
+                break
+            if producer in matrixed:
+                cached.add(producer)
+            if result not in results:
+                break
+        resolved.add(task.name)
+    return cached
+
+
+def _lookup(facts: RunFacts, variable: str, unread: set[str]) -> str:
     """One `$(...)` expression: ok, skip (its task did not succeed) or invalid."""
     parts = variable.split(".")
     if len(parts) < 4 or parts[0] not in ("tasks", "finally") or parts[2] != "results":
@@ -35,7 +65,7 @@ def _lookup(facts: RunFacts, variable: str) -> str:
     task, raw_name = parts[1], parts[3]
     indexed = _INDEXED.match(raw_name)
     name, index = (indexed.group(1), indexed.group(2)) if indexed else (raw_name, "")
-    value = (facts.results_of(task) or {}).get(name)
+    value = None if task in unread else (facts.results_of(task) or {}).get(name)
     if value is None:
         # A missing result of a task that did not succeed (failed, skipped) is no error.
         return "skip" if not facts.is_successful(task) else "invalid"
@@ -60,6 +90,7 @@ def pipeline_results(spec: PipelineSpec, facts: RunFacts, run_name: str) -> Pipe
     out: list[dict[str, Any]] = []
     bad: list[str] = []
     known: set[str] = set()  # Tekton memoises the expressions it resolved
+    unread = {t.name for t in spec.tasks if t.matrix} - cached_matrix_tasks(spec, facts)
     for result in spec.results:
         name = str(result.get("name", ""))
         value: ParamValue = result.get("value")  # type: ignore[assignment]
@@ -70,7 +101,7 @@ def pipeline_results(spec: PipelineSpec, facts: RunFacts, run_name: str) -> Pipe
         for variable in variables:
             if variable in known:
                 continue
-            verdict = _lookup(facts, variable)
+            verdict = _lookup(facts, variable, unread)
             if verdict == "ok":
                 known.add(variable)
                 continue
