@@ -1,14 +1,30 @@
-"""The whole exception tree of finale.
+"""The whole exception tree of finale; every error finale raises on purpose sits in it.
 
-    FinaleError
-     +-- InputError          bad input: exit 2 at the CLI edge
-     |    +-- YamlSyntaxError   a file that is not YAML (file:line)
-     |    +-- ValidationError   invalid Tekton, holding FieldError items
+    FinaleError                  known trouble: a message, no traceback (cli/error_handler.py)
+     +-- InputError              bad input: exit 2 at the CLI edge
+     |    +-- YamlSyntaxError       a file that is not YAML (file:line)
+     |    +-- ValidationError       invalid Tekton, holding FieldError items
+     |    |    +-- InvalidDocumentError   a document of the wrong kind (cli/common.py)
      |    +-- MissingReferenceError  a referenced Task/Pipeline/Secret not given with -f
-     +-- ReportError         GitLab down or refusing after retries: exit 1
-     +-- ExecutorError       a step could not be started at all
+     |    +-- EventError            a CloudEvent that cannot be read (core/gitlab/events.py)
+     |    +-- ReportInputError      a status that cannot be sent as given; also a ValueError
+     |    |                         (adapters/gitlab/wire.py)
+     |    +-- CelError              a CEL guard that does not compile or evaluate (core/tekton/cel.py)
+     |         +-- CelEvaluationError  at run time: the engine fails the PipelineRun with
+     |                                 CELEvaluationFailed (core/tekton/when.py)
+     +-- ReportError             GitLab down or refusing after retries: exit 1
+     |    +-- DeliveryError         one post that did not land, transient or not
+     |                              (adapters/gitlab/delivery.py)
+     +-- ExecutorError           a step could not be started at all
+     |    +-- StepStartError        the TaskRun fails with the error's reason
+     |                              (adapters/executor/step_command.py)
+     +-- InvalidParamValue       a TaskRun's param outside its enum: the engine fails the
+     |                           PipelineRun with InvalidParamValue (engine/taskruns.py)
+     +-- GitError                the emulator could not read its repository
+                                 (gitlab_emulator/repo.py)
 
-A failed step, task or run is a status, never an exception.
+A failed step, task or run is a status, never an exception: the engine turns the errors it
+catches into conditions. Anything outside this tree reaching the CLI is a bug (exit 3).
 """
 
 from __future__ import annotations

@@ -14,9 +14,10 @@ from finale.core.tekton.param_enum import taskrun_enum_problem
 from finale.core.tekton.state import TaskRunState
 from finale.core.tekton.taskrun import build_taskruns, propagate_workspaces
 from finale.engine.protocols import AttemptOutcome, AttemptRequest, Clock, Progress, StepExecutor
+from finale.errors import FinaleError
 
 
-class InvalidParamValue(Exception):
+class InvalidParamValue(FinaleError):
     """A TaskRun about to be created has a value outside its Task's enum: the run fails."""
 
 

@@ -8,13 +8,15 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from finale.errors import FinaleError
+
 _FULL_SHA = re.compile(r"[0-9a-f]{40}")
 # Unit and record separators keep commit messages with newlines intact.
 _FIELDS = ("%H", "%P", "%an", "%ae", "%aI", "%cn", "%ce", "%cI", "%s", "%B")
 _FORMAT = "%x1f".join(_FIELDS) + "%x1e"
 
 
-class GitError(Exception):
+class GitError(FinaleError):
     """git could not be run, or failed on a repository that should be valid."""
 
 

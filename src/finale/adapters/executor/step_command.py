@@ -15,11 +15,12 @@ from typing import Any
 from finale.adapters.executor.secrets import KeyStore
 from finale.adapters.executor.step_shell import ash_compat, interpreter, map_paths, shell_for, working_dir
 from finale.core.tekton.steps import StepPlan
+from finale.errors import ExecutorError
 
 Mounts = list[tuple[str, str]]  # (folder on this machine, container path)
 
 
-class StepStartError(Exception):
+class StepStartError(ExecutorError):
     """A step that cannot start (missing Secret key, bad command): the TaskRun fails."""
 
     def __init__(self, reason: str, message: str) -> None:

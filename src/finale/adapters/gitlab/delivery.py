@@ -24,7 +24,7 @@ from finale.adapters.gitlab.wire import (
 from finale.errors import ReportError
 
 
-class DeliveryError(Exception):
+class DeliveryError(ReportError):
     """A post that did not land; `transient` says whether trying again later can help."""
 
     def __init__(self, message: str, *, transient: bool, wait: float | None = None) -> None:

@@ -28,6 +28,10 @@ _PRELUDE = '''#!/usr/bin/env python3
 from __future__ import annotations
 
 
+class InputError(Exception):
+    """A status that cannot be sent as given (finale.errors.InputError)."""
+
+
 class ReportError(Exception):
     """GitLab was unreachable or refused the commit status (finale.errors.ReportError)."""
 '''

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from finale.core.gitlab.state import STATE_NAMES
+from finale.errors import InputError
 
 DEFAULT_API_PREFIX = "/api/v4"
 DEFAULT_RETRY_BUDGET = 60.0
@@ -24,7 +25,7 @@ USER_AGENT = "finale-gitlab-set-status/0.1"
 _TRANSITION = re.compile(r"Cannot transition status via :(\w+) from :(\w+)")
 
 
-class ReportInputError(ValueError):
+class ReportInputError(InputError, ValueError):
     """A status that cannot be sent as given (bad URL, project, token, coverage...)."""
 
 

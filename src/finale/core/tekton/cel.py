@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from finale.errors import InputError
+
 # The `cel` package reports a name that is not declared only when it evaluates, while cel-go's
 # checker refuses it at compile time; this text marks that case so admission can refuse it too.
 _UNDECLARED = "Undefined variable or function"
 
 
-class CelError(Exception):
+class CelError(InputError):
     """A CEL guard that does not parse, fails to evaluate, or gives a non-boolean."""
 
     def __init__(self, message: str) -> None:

@@ -10,7 +10,7 @@ from finale.core.tekton.model import WhenExpression
 CEL_FLAG = "enable-cel-in-whenexpression"
 
 
-class CelEvaluationError(Exception):
+class CelEvaluationError(CelError):
     """A CEL guard failed to compile or evaluate: the whole PipelineRun fails."""
 
 
