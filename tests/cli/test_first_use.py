@@ -257,8 +257,10 @@ def test_ctrl_c_twice_says_what_each_press_did(tmp_path):
 def test_validate_says_when_a_file_holds_nothing(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "empty.yaml").write_text("# to do\n")
-    assert main(["validate", "-f", "empty.yaml"]) == 0
-    assert capsys.readouterr().out == "empty.yaml: no objects to validate\n"
+    assert main(["validate", "-f", "empty.yaml"]) == 2  # an error, as in the other commands
+    assert capsys.readouterr().out == (
+        "empty.yaml: no objects in the file (it is empty)\n  fix: give a file holding Tekton YAML\n"
+    )
 
 
 GITLAB_CI = "stages: [build]\nbuild:\n  script: make\n"
@@ -323,7 +325,7 @@ def test_check_json_of_several_pipelines_is_a_list(capsys):
     ],
 )
 def test_unknown_arguments_never_echo_what_follows_a_flag(extra, shown, capsys):
-    argv = ["instrument", "-f", "pipeline.yaml", *extra]
+    argv = ["instrument", "-f", "pipeline.yaml", "--in-place", *extra]  # -f takes every file up to a flag
     assert _exit_code(argv) == 2
     err = capsys.readouterr().err
     assert SECRET not in err

@@ -62,10 +62,14 @@ def test_warns_about_finally_tasks_that_can_fail(capsys: pytest.CaptureFixture[s
     assert main(["instrument", "-f", str(source), "--start-status"]) == 0
     out, err = capsys.readouterr()
     assert out == (FIXTURES / "moved-after.yaml").read_text()  # cleanup itself is left alone
-    assert err.splitlines()[-1] == (
+    assert err.splitlines()[-2:] == [
         f"warning: {source}: spec: finally task cleanup can fail after GitLab was told success, "
-        "and the run then ends Failed; give it onError: continue (left unchanged)"
-    )
+        "and the run then ends Failed; give it onError: continue (left unchanged)",
+        # The same count `finale check` prints for the output.
+        f"warning: {source}: the result still fails finale check: 1 outcome class(es) without exactly one "
+        "right final status, first: every task succeeds, finally task cleanup fails; run finale check on it "
+        "for the details and fixes",
+    ]
 
 
 def test_completed_is_reported_as_canceled_only_without_dag_guards(capsys: pytest.CaptureFixture[str]) -> None:
@@ -288,3 +292,114 @@ def test_warns_when_existing_reporters_still_fail_check(capsys: pytest.CaptureFi
         "exactly one right final status, first: every task succeeds; run finale check on it for "
         "the details and fixes"
     )
+
+
+RUN_WITH_SPEC = """\
+apiVersion: tekton.dev/v1
+kind: PipelineRun
+metadata:
+  name: embedded-run
+spec:
+  pipelineSpec:
+    tasks:
+      - name: build
+        taskSpec:
+          steps:
+            - name: s
+              image: alpine
+              script: "true"
+"""
+
+
+def test_pipeline_run_gets_values_for_the_params_added(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "run.yaml"
+    target.write_text(RUN_WITH_SPEC)
+    assert main(["instrument", "-f", str(target), "--in-place"]) == 0
+    assert capsys.readouterr().err == (
+        f"note: {target}: spec.params: gave the new params GITLAB_HOST_URL, REPO_FULL_NAME, SHA, "
+        "TEKTON_DASHBOARD_URL the value CHANGE-ME; set their real values there (or with finale run -p NAME=VALUE)\n"
+    )
+    assert target.read_text().startswith(
+        RUN_WITH_SPEC.split("  pipelineSpec:")[0]
+        + "  params:\n"
+        + "".join(
+            f'    - name: {n}\n      value: "CHANGE-ME"\n'
+            for n in ("GITLAB_HOST_URL", "REPO_FULL_NAME", "SHA", "TEKTON_DASHBOARD_URL")
+        )
+        + "  pipelineSpec:\n"
+    )
+    assert main(["check", "-f", str(target)]) == 0
+    capsys.readouterr()
+
+
+@pytest.mark.slow
+def test_instrumented_pipeline_run_runs(tmp_path: Path) -> None:
+    target = tmp_path / "run.yaml"
+    target.write_text(RUN_WITH_SPEC)
+    assert main(["instrument", "-f", str(target), "--in-place"]) == 0
+    secret = tmp_path / "secret.json"
+    secret.write_text(
+        '{"apiVersion": "v1", "kind": "Secret", "metadata": {"name": '
+        f'"gitlab-api-secret"}}, "stringData": {{"token": "{TOKEN}"}}}}'
+    )
+    with FaultServer() as gitlab:
+        done = subprocess.run(
+            [
+                *[sys.executable, "-m", "finale", "run", "-f", str(target), str(secret), str(TASK)],
+                *["-p", f"GITLAB_HOST_URL={gitlab.base_url}", "-p", "REPO_FULL_NAME=group/app", "-p", f"SHA={SHA}"],
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=120,
+        )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert [r.json["state"] for r in gitlab.requests] == ["success"]
+
+
+def test_crlf_is_kept(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "p.yaml"
+    target.write_bytes((FIXTURES / "seed-before.yaml").read_bytes().replace(b"\n", b"\r\n"))
+    assert main(["instrument", "-f", str(target), "--in-place"]) == 0
+    capsys.readouterr()
+    assert target.read_bytes() == (FIXTURES / "seed-after.yaml").read_bytes().replace(b"\n", b"\r\n")
+
+
+INVALID = {
+    "typo": ("  tasks:\n    - name: a\n      runafter: [b]\n      taskRef: {name: t}\n", "spec.tasks[0].runafter"),
+    "cycle": (
+        "  tasks:\n    - {name: a, runAfter: [b], taskRef: {name: t}}\n"
+        "    - {name: b, runAfter: [a], taskRef: {name: t}}\n",
+        "spec.tasks: invalid value: cycle detected",
+    ),
+    "missing-task": (
+        "  tasks:\n    - {name: a, runAfter: [nope], taskRef: {name: t}}\n",
+        "spec.tasks: invalid value: couldn't add link between a and nope",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(INVALID))
+def test_invalid_input_exits_2_and_writes_nothing(
+    case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good = tmp_path / "good.yaml"
+    shutil.copy(FIXTURES / "seed-before.yaml", good)
+    bad = tmp_path / "bad.yaml"
+    body, message = INVALID[case]
+    bad.write_text("apiVersion: tekton.dev/v1\nkind: Pipeline\nmetadata: {name: p}\nspec:\n" + body)
+    before = bad.read_text()
+    assert main(["instrument", "-f", str(good), str(bad), "--in-place"]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith(f"error: {bad}: {message}")
+    assert bad.read_text() == before
+    assert good.read_text() == (FIXTURES / "seed-before.yaml").read_text()  # nothing written at all
+
+
+def test_several_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    second = tmp_path / "again.yaml"
+    shutil.copy(FIXTURES / "seed-before.yaml", second)
+    assert main(["instrument", "-f", str(FIXTURES / "seed-before.yaml"), "-f", str(second)]) == 0
+    after = (FIXTURES / "seed-after.yaml").read_text()
+    assert capsys.readouterr().out == after + "---\n" + after  # one YAML stream

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
 from ruamel.yaml import YAML
 
 HOOKS = Path(__file__).parent.parent.parent / ".pre-commit-hooks.yaml"
@@ -35,3 +38,51 @@ def test_entries_take_several_files_after_one_flag(capsys: object) -> None:
     for hook in hooks:
         argv = hook["entry"].split()[1:] + files
         assert main(argv) in (0, 1), hook["id"]  # 1: check found a problem; never a usage error
+
+
+def _hook_argv(hook_id: str) -> list[str]:
+    hooks = YAML(typ="safe", pure=True).load(HOOKS.read_text())
+    return next(h["entry"] for h in hooks if h["id"] == hook_id).split()[1:]
+
+
+TASK = "apiVersion: tekton.dev/v1\nkind: Task\nmetadata: {name: t}\nspec:\n  steps: [{name: s, image: alpine}]\n"
+
+
+def test_check_hook_passes_quietly_without_a_pipeline(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from finale.cli.main import main
+
+    ci = tmp_path / ".gitlab-ci.yml"
+    ci.write_text("stages: [build]\nbuild:\n  script: [make]\n")
+    task = tmp_path / "task.yaml"
+    task.write_text(TASK)
+    assert main([*_hook_argv("finale-check"), str(ci), str(task)]) == 0
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == (
+        f"note: {ci}: not a Kubernetes object (no apiVersion, no kind); skipped\n"
+        f"note: no Pipeline or PipelineRun in {ci}, {task}: nothing to check\n"
+    )
+
+
+def test_check_hook_checks_each_pipeline(capsys: pytest.CaptureFixture[str]) -> None:
+    from finale.cli.main import main
+
+    fixtures = Path(__file__).parent.parent / "fixtures" / "check"
+    clean, seed = fixtures / "clean-three-reporters.yaml", fixtures / "seed-original.yaml"
+    assert main([*_hook_argv("finale-check"), str(clean), str(seed)]) == 1
+    out = capsys.readouterr().out
+    assert out.count("result: ") == 2
+    assert "result: every outcome class reports exactly one final status" in out
+
+
+def test_check_hook_as_a_real_process_on_a_task_file(tmp_path: Path) -> None:
+    task = tmp_path / "task.yaml"
+    task.write_text(TASK)
+    done = subprocess.run(
+        [sys.executable, "-m", "finale", *_hook_argv("finale-check"), str(task)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (done.returncode, done.stdout) == (0, "")
+    assert done.stderr == f"note: no Pipeline or PipelineRun in {task}: nothing to check\n"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -122,3 +123,113 @@ def test_multi_document_file_names_each_object(tmp_path: Path, capsys: pytest.Ca
     out = capsys.readouterr().out.splitlines()
     assert out[0] == f"{path}#1: Pipeline/buildpacks-test-pipeline is valid"
     assert out[1] == f'{path}#2: spec.tasks[1].name: invalid value "Test"'
+
+
+LISTENER_TYPO = """\
+apiVersion: triggers.tekton.dev/v1beta1
+kind: EventListener
+metadata: {name: el}
+spec:
+  serviceAccountNmae: el
+  triggers:
+    - name: push
+      bindings: [{ref: push}]
+      template: {ref: tt}
+"""
+
+
+def test_triggers_kinds_are_checked_strictly(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "el.yaml"
+    path.write_text(LISTENER_TYPO)
+    assert main(["validate", "-f", str(path)]) == 2
+    assert capsys.readouterr().out == (
+        f'{path}: spec.serviceAccountNmae: strict decoding error: unknown field "spec.serviceAccountNmae"\n'
+        "  fix: did you mean serviceAccountName?\n"
+    )
+
+
+def test_shipped_triggers_are_valid(capsys: pytest.CaptureFixture[str]) -> None:
+    triggers = Path(__file__).parents[2] / "examples" / "buildpacks-gitlab" / "triggers"
+    assert main(["validate", "-f", str(triggers / "eventlistener.yaml"), str(triggers / "triggertemplate.yaml")]) == 0
+    assert capsys.readouterr().out == (
+        f"{triggers / 'eventlistener.yaml'}: EventListener/gitlab-listener is valid\n"
+        f"{triggers / 'triggertemplate.yaml'}: TriggerTemplate/buildpacks-test-pipeline is valid\n"
+    )
+
+
+def test_trigger_binding_and_template_fields(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "t.yaml"
+    path.write_text(
+        "apiVersion: triggers.tekton.dev/v1beta1\nkind: TriggerBinding\nmetadata: {name: b}\n"
+        "spec:\n  params: [{name: a, valeu: x}]\n---\n"
+        "apiVersion: triggers.tekton.dev/v1beta1\nkind: TriggerTemplate\nmetadata: {name: t}\n"
+        "spec:\n  params: [{description: d}]\n  resourceTemplates: []\n"
+    )
+    assert main(["validate", "-f", str(path)]) == 2
+    assert capsys.readouterr().out == (
+        f'{path}#1: spec.params[0].valeu: strict decoding error: unknown field "spec.params[0].valeu"\n'
+        "  fix: did you mean value?\n"
+        f'{path}#2: spec.resourceTemplates: strict decoding error: unknown field "spec.resourceTemplates"\n'
+        "  fix: did you mean resourcetemplates?\n"
+        f"{path}#2: spec.params[0].name: missing field(s)\n"
+        "  fix: give the param a name\n"
+    )
+
+
+def test_unknown_kinds_are_not_called_valid(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "k.yaml"
+    path.write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec: {replicaz: 2}\n---\n"
+        "apiVersion: example.com/v1\nkind: Blahblah\nmetadata: {name: b}\n---\n"
+        + (DATA / "seed_pipeline.yaml").read_text()
+    )
+    assert main(["validate", "-f", str(path)]) == 0
+    assert capsys.readouterr().out == (
+        f"{path}#1: Deployment/web (apps/v1) not checked: not a kind finale validates\n"
+        f"{path}#2: Blahblah/b (example.com/v1) not checked: not a kind finale validates\n"
+        f"{path}#3: Pipeline/buildpacks-test-pipeline is valid\n"
+        "1 object(s) checked; not checked: Blahblah, Deployment (finale validates tekton.dev Pipeline, "
+        "PipelineRun, Task, TaskRun; triggers.tekton.dev/v1beta1 Triggers objects)\n"
+    )
+
+
+def test_empty_file_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "empty.yaml"
+    path.write_text("# nothing yet\n")
+    assert main(["validate", "-f", str(path)]) == 2
+    assert capsys.readouterr().out == (
+        f"{path}: no objects in the file (it is empty)\n  fix: give a file holding Tekton YAML\n"
+    )
+
+
+def test_json_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "el.yaml"
+    path.write_text(LISTENER_TYPO + "---\napiVersion: v1\nkind: Secret\nmetadata: {name: s}\n")
+    assert main(["validate", "-o", "json", "-f", str(path)]) == 2
+    assert json.loads(capsys.readouterr().out) == [
+        {
+            "source": f"{path}#1",
+            "object": "EventListener/el",
+            "apiVersion": "triggers.tekton.dev/v1beta1",
+            "verdict": "invalid",
+            "errors": [
+                {
+                    "path": "spec.serviceAccountNmae",
+                    "message": 'strict decoding error: unknown field "spec.serviceAccountNmae"',
+                    "fix": "did you mean serviceAccountName?",
+                }
+            ],
+        },
+        {"source": f"{path}#2", "object": "Secret/s", "apiVersion": "v1", "verdict": "not-checked", "errors": []},
+    ]
+
+
+def test_real_process_unknown_kind(tmp_path: Path) -> None:
+    path = tmp_path / "d.yaml"
+    path.write_text("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "finale", "validate", "-f", str(path)], capture_output=True, text=True, check=False
+    )
+    assert (done.returncode, done.stderr) == (0, "")
+    assert "Deployment/web (apps/v1) not checked" in done.stdout
+    assert "is valid" not in done.stdout

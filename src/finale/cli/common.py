@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from finale.adapters.yaml.load import SourceDoc, read_files
+from finale.core.tekton.unsupported import find_unsupported
 from finale.core.validation.document import validate_document
 from finale.errors import FieldError, InputError, ValidationError
 
@@ -97,6 +98,14 @@ def read_valid_documents(paths: list[str], features: frozenset[str]) -> list[Sou
         if errors:
             raise InvalidDocumentError(doc.source, errors)
     return docs
+
+
+def refuse_unsupported(docs: Iterable[SourceDoc], *, running: bool = False) -> None:
+    """Resolvers, pipelines in pipelines, StepActions (and, to run, remote or custom tasks):
+    refused before anything runs, with the same words in every command."""
+    found = find_unsupported([(d.source, d.data) for d in docs], running=running)
+    if found:
+        raise InputError("\n".join(u.message() for u in found))
 
 
 class _RefuseToken(argparse.Action):

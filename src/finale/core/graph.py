@@ -105,34 +105,59 @@ def build_graph(spec: Mapping[str, Any], name: str = "pipeline") -> PipelineGrap
     )
 
 
-def _mermaid_id(name: str) -> str:
+def _mermaid_id(name: str, prefix: str = "") -> str:
     # Prefixed so that a task called `end` or `graph` is not read as a keyword.
-    return "t_" + name.replace("-", "_")
+    return f"{prefix}t_" + name.replace("-", "_")
 
 
 def _mermaid_text(text: str) -> str:
     return '"' + text.replace('"', "#quot;") + '"'
 
 
-def _mermaid_node(node: Node) -> str:
+def _mermaid_node(node: Node, prefix: str) -> str:
     label = f"{node.name}<br/>when {node.guard}" if node.guard else node.name
-    return f"{_mermaid_id(node.name)}[{_mermaid_text(label)}]"
+    return f"{_mermaid_id(node.name, prefix)}[{_mermaid_text(label)}]"
+
+
+def _subgraph(name: str, prefix: str) -> str:
+    return f"subgraph {prefix}{name} [{name}]" if prefix else f"subgraph {name}"
+
+
+def _mermaid_body(graph: PipelineGraph, prefix: str, pad: str) -> list[str]:
+    """The `tasks` and `finally` subgraphs; `prefix` keeps ids apart when pipelines share a chart."""
+    lines = [f"{pad}{_subgraph('tasks', prefix)}"]
+    lines += [f"{pad}  {_mermaid_node(n, prefix)}" for n in graph.tasks]
+    lines.append(f"{pad}end")
+    arrows = {"runAfter": "-->", "results": "-. results .->", "both": "-- results -->"}
+    lines += [
+        f"{pad}{_mermaid_id(e.source, prefix)} {arrows[e.kind]} {_mermaid_id(e.target, prefix)}" for e in graph.edges
+    ]
+    if graph.finally_tasks:
+        lines.append(f"{pad}{_subgraph('finally', prefix)}")
+        lines += [f"{pad}  {_mermaid_id(n.name, prefix)}[{_mermaid_text(n.name)}]" for n in graph.finally_tasks]
+        lines.append(f"{pad}end")
+        for node in graph.finally_tasks:
+            label = f"|{_mermaid_text('when ' + node.guard)}|" if node.guard else ""
+            lines.append(f"{pad}{prefix}tasks ==>{label} {_mermaid_id(node.name, prefix)}")
+    return lines
 
 
 def format_mermaid(graph: PipelineGraph) -> str:
     """Mermaid flowchart: a `tasks` subgraph, a `finally` subgraph, guards as labels."""
-    lines = ["flowchart TB", f"  %% {graph.name}", "  subgraph tasks"]
-    lines += [f"    {_mermaid_node(n)}" for n in graph.tasks]
-    lines.append("  end")
-    arrows = {"runAfter": "-->", "results": "-. results .->", "both": "-- results -->"}
-    lines += [f"  {_mermaid_id(e.source)} {arrows[e.kind]} {_mermaid_id(e.target)}" for e in graph.edges]
-    if graph.finally_tasks:
-        lines.append("  subgraph finally")
-        lines += [f"    {_mermaid_id(n.name)}[{_mermaid_text(n.name)}]" for n in graph.finally_tasks]
+    lines = ["flowchart TB", f"  %% {graph.name}", *_mermaid_body(graph, "", "  ")]
+    return "\n".join(lines) + "\n"
+
+
+def format_mermaid_all(graphs: Sequence[PipelineGraph]) -> str:
+    """Several pipelines as ONE flowchart (a Mermaid document holds one diagram): a subgraph
+    per pipeline, its ids prefixed `p1_`, `p2_`, ... so that equal task names stay apart."""
+    if len(graphs) == 1:
+        return format_mermaid(graphs[0])
+    lines = ["flowchart TB"]
+    for i, graph in enumerate(graphs, start=1):
+        lines.append(f"  subgraph p{i} [{_mermaid_text(graph.name)}]")
+        lines += _mermaid_body(graph, f"p{i}_", "    ")
         lines.append("  end")
-        for node in graph.finally_tasks:
-            label = f"|{_mermaid_text('when ' + node.guard)}|" if node.guard else ""
-            lines.append(f"  tasks ==>{label} {_mermaid_id(node.name)}")
     return "\n".join(lines) + "\n"
 
 

@@ -16,7 +16,12 @@ DATA = Path(__file__).parent / "validate_data"
 DOCUMENT_CASES = [
     pytest.param("apiVersion: v1\nkind: Secret\nmetadata: {name: Bad_Name}\n", [], id="core-secret-not-ours"),
     pytest.param("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n", [], id="configmap"),
-    pytest.param("apiVersion: triggers.tekton.dev/v1beta1\nkind: EventListener\n", [], id="triggers-group-not-ours"),
+    pytest.param("apiVersion: triggers.tekton.dev/v1beta1\nkind: ClusterInterceptor\n", [], id="interceptor-not-ours"),
+    pytest.param(
+        "apiVersion: triggers.tekton.dev/v1beta1\nkind: EventListener\nmetadata: {name: el}\nspec: {triggers: [{}]}\n",
+        [("spec.triggers[0]", "expected exactly one, got neither: template, triggerRef")],
+        id="listener-trigger-without-template",
+    ),
     pytest.param(
         "apiVersion: tekton.dev/v1beta1\nkind: StepAction\nmetadata: {name: s}\n", [], id="known-unchecked-kind"
     ),

@@ -41,6 +41,7 @@ class Target:
     source: str  # `file` or `file#2` (the document), as finale names documents elsewhere
     path: str  # `spec` or `spec.pipelineSpec`
     spec: MappingNode
+    run_spec: MappingNode | None = None  # the PipelineRun's spec, for an embedded pipelineSpec
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -50,6 +51,7 @@ class Instrumented:
     text: str
     changed: tuple[str, ...]  # `source: path` of every spec that was edited
     required_params: tuple[tuple[str, tuple[str, ...]], ...]  # new params without defaults
+    run_placeholders: tuple[tuple[str, tuple[str, ...]], ...] = ()  # run params given PLACEHOLDER
     failing_finally: tuple[tuple[str, tuple[str, ...]], ...] = ()  # see Plan.failing_finally
     completed_fixed: tuple[str, ...] = ()  # specs whose reporters now post canceled for Completed
 
@@ -74,7 +76,8 @@ def _targets_in(node: Node, source: str) -> Iterator[Target]:
         yield Target(source=source, path="spec", spec=spec)
     embedded = child(spec, "pipelineSpec")
     if kind_name == "PipelineRun" and isinstance(embedded, MappingNode):
-        yield Target(source=source, path="spec.pipelineSpec", spec=embedded)
+        assert isinstance(spec, MappingNode)  # it holds the pipelineSpec
+        yield Target(source=source, path="spec.pipelineSpec", spec=embedded, run_spec=spec)
 
 
 def instrument_text(text: str, source: str, options: Options) -> Instrumented:
@@ -96,6 +99,7 @@ def instrument_text(text: str, source: str, options: Options) -> Instrumented:
     required: list[tuple[str, tuple[str, ...]]] = []
     failing: list[tuple[str, tuple[str, ...]]] = []
     fixed: list[str] = []
+    placeholders: list[tuple[str, tuple[str, ...]]] = []
     for target in targets:
         plan = plan_instrument(to_plain(target.spec), options, target.source, target.path)
         if plan.failing_finally:
@@ -106,7 +110,11 @@ def instrument_text(text: str, source: str, options: Options) -> Instrumented:
         changed.append(f"{target.source}: {target.path}")
         if plan.completed_fixed:
             fixed.append(changed[-1])
-        if plan.required_params:
+        if plan.required_params and target.run_spec is not None:
+            names = _unset_run_params(target.run_spec, plan.required_params)
+            edits += _run_param_edits(text, target.run_spec, names, style)
+            placeholders.append((f"{target.source}: spec.params", names))
+        elif plan.required_params:
             required.append((f"{target.source}: {target.path}", plan.required_params))
     return Instrumented(
         text=apply_edits(text, edits),
@@ -114,7 +122,30 @@ def instrument_text(text: str, source: str, options: Options) -> Instrumented:
         required_params=tuple(required),
         failing_finally=tuple(failing),
         completed_fixed=tuple(fixed),
+        run_placeholders=tuple(placeholders),
     )
+
+
+# A PipelineRun must give every param without a default (Tekton: ParameterMissing), so the
+# params added to its embedded pipelineSpec get this value in its spec.params, to be replaced.
+PLACEHOLDER = "CHANGE-ME"
+
+
+def _unset_run_params(run_spec: MappingNode, names: Sequence[str]) -> tuple[str, ...]:
+    params = child(run_spec, "params")
+    given = set()
+    for item in params.value if isinstance(params, SequenceNode) else ():
+        name = child(item, "name")
+        if isinstance(name, ScalarNode):
+            given.add(name.value)
+    return tuple(n for n in names if n not in given)
+
+
+def _run_param_edits(text: str, run_spec: MappingNode, names: Sequence[str], style: IndentStyle) -> list[Edit]:
+    if not names:
+        return []
+    items = [{"name": n, "value": PLACEHOLDER} for n in names]
+    return _add_list_items(text, run_spec, "params", items, style, before="pipelineSpec")
 
 
 def plan_edits(text: str, spec: MappingNode, plan: Plan, style: IndentStyle) -> list[Edit]:

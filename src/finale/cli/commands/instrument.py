@@ -6,11 +6,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from finale.adapters.yaml.instrument import Instrumented, instrument_text
+from finale.adapters.yaml.instrument import PLACEHOLDER, Instrumented, instrument_text
 from finale.adapters.yaml.load import parse_text
+from finale.cli.common import InvalidDocumentError, add_feature_argument, is_kubernetes_object, refuse_unsupported
 from finale.cli.error_handler import EXIT_OK
 from finale.core.check.verdict import check_documents
 from finale.core.instrument.plan import REPORTER_TASK, Options
+from finale.core.tekton.unsupported import find_unsupported
+from finale.core.validation.document import validate_document
 from finale.errors import FinaleError, InputError
 
 
@@ -18,12 +21,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "-f",
         "--filename",
-        dest="file",
+        dest="files",
+        action="extend",
+        nargs="+",
         required=True,
         metavar="FILE",
-        help="Pipeline or PipelineRun YAML, several documents allowed; '-' = stdin",
+        help="Pipeline or PipelineRun YAML, several documents allowed; '-' = stdin (repeatable)",
     )
-    parser.add_argument("--in-place", action="store_true", help="rewrite FILE instead of printing the result")
+    parser.add_argument("--in-place", action="store_true", help="rewrite each FILE instead of printing the result")
+    add_feature_argument(parser)
     parser.add_argument(
         "--style",
         choices=("two-tasks", "one-task"),
@@ -52,7 +58,9 @@ def _read(path: str) -> str:
     if path == "-":
         return sys.stdin.read()
     try:
-        return Path(path).read_text(encoding="utf-8")
+        # newline="": CRLF files keep their line endings through the rewrite.
+        with open(path, encoding="utf-8", newline="") as handle:
+            return handle.read()
     except FileNotFoundError:
         raise InputError(f"{path}: no such file (check the -f argument)") from None
     except IsADirectoryError:
@@ -71,6 +79,11 @@ def format_notes(result: Instrumented) -> str:
     for where, names in result.required_params:
         lines.append(
             f"note: {where}: added params {', '.join(names)}; pass them from the PipelineRun (or TriggerTemplate)"
+        )
+    for where, names in result.run_placeholders:
+        lines.append(
+            f"note: {where}: gave the new params {', '.join(names)} the value {PLACEHOLDER}; "
+            "set their real values there (or with finale run -p NAME=VALUE)"
         )
     lines += [
         f"note: {where}: the finally reporters now post canceled for $(tasks.status) = "
@@ -95,36 +108,58 @@ def _failing_warning(where: str, names: tuple[str, ...]) -> str:
 
 
 def check_warning(text: str, source: str) -> str:
-    """One line when `finale check` still flags the output (e.g. existing reporters finale
-    leaves alone); failing finally tasks are left out, they have their own warning."""
-    try:
-        docs = parse_text(text, source)
-        report = check_documents([(d.source, d.data) for d in docs])
-    except FinaleError:
-        return ""  # several pipelines, or input check refuses: the user can run it per file
-    flagged = [c for c in report.problems() if not c.outcome.scenario.finally_fails]
-    if not flagged:
-        return ""
-    return (
-        f"warning: {source}: the result still fails finale check: {len(flagged)} outcome "
-        f"class(es) without exactly one right final status, first: {flagged[0].label}; "
-        "run finale check on it for the details and fixes\n"
-    )
+    """One line per pipeline that `finale check` still flags (e.g. existing reporters finale
+    leaves alone), counting its problems exactly as `finale check` does."""
+    lines = []
+    for doc in parse_text(text, source):
+        if doc.data.get("kind") not in ("Pipeline", "PipelineRun") or find_unsupported(
+            [(doc.source, doc.data)], running=False
+        ):
+            continue
+        try:
+            report = check_documents([(doc.source, doc.data)])
+        except FinaleError:
+            continue  # a PipelineRun with a pipelineRef: checked with its Pipeline, not here
+        flagged = report.problems()
+        if flagged:
+            lines.append(
+                f"warning: {doc.source}: the result still fails finale check: {len(flagged)} outcome "
+                f"class(es) without exactly one right final status, first: {flagged[0].label}; "
+                "run finale check on it for the details and fixes\n"
+            )
+    return "".join(lines)
+
+
+def _validated(path: str, features: frozenset[str]) -> tuple[str, str]:
+    """(source, text) of one file, refused unless it is valid Tekton, as `run` and `check` do."""
+    source = "<stdin>" if path == "-" else path
+    text = _read(path)
+    docs = parse_text(text, source)
+    for doc in docs:
+        errors = validate_document(doc.data, features=features) if is_kubernetes_object(doc.data) else []
+        if errors:
+            raise InvalidDocumentError(doc.source, errors)
+    refuse_unsupported(docs)
+    return source, text
 
 
 def main(args: argparse.Namespace) -> int:
-    if args.in_place and args.file == "-":
+    if args.in_place and "-" in args.files:
         raise InputError("--in-place needs a file, not '-' (stdin)\n  fix: drop --in-place")
     if not args.task_ref.strip():
         raise InputError("--task-ref: empty name\n  fix: give the status Task's name")
     options = Options(style=args.style, start_status=args.start_status, task_ref=args.task_ref, context=args.context)
-    source = "<stdin>" if args.file == "-" else args.file
-    original = _read(args.file)
-    result = instrument_text(original, source, options)
-    if args.in_place:
-        if result.text != original:
-            Path(args.file).write_text(result.text, encoding="utf-8")
-    else:
-        sys.stdout.write(result.text)
-    sys.stderr.write(format_notes(result) + check_warning(result.text, source))
+    features = frozenset(args.feature)
+    # Every file is read, validated and instrumented before any is written: one bad file
+    # leaves all of them untouched.
+    inputs = [_validated(path, features) for path in args.files]
+    results = [(source, original, instrument_text(original, source, options)) for source, original in inputs]
+    for index, (source, original, result) in enumerate(results):
+        if args.in_place:
+            if result.text != original:
+                Path(source).write_text(result.text, encoding="utf-8", newline="")
+        else:
+            separator = "---\n" if index and not result.text.startswith("---") else ""
+            sys.stdout.write(separator + result.text)
+        sys.stderr.write(format_notes(result) + check_warning(result.text, source))
     return EXIT_OK

@@ -16,7 +16,7 @@ from finale.adapters.executor.local import LocalExecutor
 from finale.adapters.executor.secrets import load_keystore
 from finale.adapters.executor.workspaces import bind_workspaces
 from finale.adapters.yaml.load import SourceDoc
-from finale.cli.common import add_feature_argument, add_files_argument, read_valid_documents
+from finale.cli.common import add_feature_argument, add_files_argument, read_valid_documents, refuse_unsupported
 from finale.cli.error_handler import EXIT_FAILED, EXIT_OK
 from finale.cli.interrupts import Interrupts
 from finale.cli.output import ProgressPrinter, format_objects, format_summary, mask, write_to_reader
@@ -128,6 +128,7 @@ def main(args: argparse.Namespace) -> int:
     features = frozenset(args.feature)
     docs = read_valid_documents(args.filename, features)
     _require_something_to_run(args.filename, docs)
+    refuse_unsupported(docs, running=True)
     keystore = load_keystore((d.source, d.data) for d in docs)
     inputs = assemble([(d.source, d.data) for d in docs], _pairs(args.param, "-p"))
     if args.timeout:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from finale.adapters.yaml.load import SourceDoc, read_files
 from finale.cli.common import (
@@ -17,10 +20,31 @@ from finale.cli.common import (
     skipped_note,
 )
 from finale.cli.error_handler import EXIT_BAD_INPUT, EXIT_OK
-from finale.core.validation.document import render_errors, validate_document
-from finale.errors import InputError
+from finale.core.validation.document import is_checked, render_errors, validate_document
+from finale.errors import FieldError, InputError
 
 _SUFFIXES = {".yaml", ".yml", ".json"}
+CHECKED_WHAT = "tekton.dev Pipeline, PipelineRun, Task, TaskRun; triggers.tekton.dev/v1beta1 Triggers objects"
+
+
+class Verdict(StrEnum):
+    VALID = "valid"
+    INVALID = "invalid"
+    NOT_CHECKED = "not-checked"
+    SKIPPED = "skipped"
+    UNREADABLE = "unreadable"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Finding:
+    """What validate found for one object (or for a file it could not read)."""
+
+    source: str
+    verdict: Verdict
+    object: str = ""
+    api_version: str = ""
+    errors: tuple[FieldError, ...] = ()
+    message: str = ""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -29,22 +53,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--tekton-text", action="store_true", help="also print the errors as Tekton's webhook would word them"
     )
+    parser.add_argument("-o", "--output", choices=("text", "json"), default="text", help="output format")
 
 
-def _expand(paths: list[str]) -> Iterator[str]:
+def _expand(path: str) -> Iterator[str]:
     """Each file on its own, so one broken file does not hide the others' problems."""
-    for path in paths:
-        p = Path(path)
-        if path == "-" or not p.is_dir():
-            yield path
-            continue
-        try:
-            files = sorted(f for f in p.iterdir() if f.suffix in _SUFFIXES)
-        except OSError as exc:
-            raise InputError(f"{path}: cannot list the directory: {exc.strerror or exc}") from None
-        if not files:
-            raise InputError(f"{path}: no .yaml, .yml or .json files in this directory")
-        yield from (str(f) for f in files)
+    p = Path(path)
+    if path == "-" or not p.is_dir():
+        yield path
+        return
+    try:
+        files = sorted(f for f in p.iterdir() if f.suffix in _SUFFIXES)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot list the directory: {exc.strerror or exc}") from None
+    if not files:
+        raise InputError(f"{path}: no .yaml, .yml or .json files in this directory")
+    yield from (str(f) for f in files)
 
 
 def _object_name(doc: SourceDoc) -> str:
@@ -54,46 +78,92 @@ def _object_name(doc: SourceDoc) -> str:
     return f"{doc.data.get('kind', '?')}/{name or '?'}"
 
 
-def validate_files(paths: list[str], features: frozenset[str], out: TextIO, tekton_text: bool = False) -> int:
-    """Print one line per problem (with its fix) or one `is valid` line per object."""
-    failed = False
+def find(paths: list[str], features: frozenset[str]) -> list[Finding]:
+    """One Finding per object in the files (or per file that could not be read)."""
+    found: list[Finding] = []
     for arg in paths:
         try:
-            files = list(_expand([arg]))
+            files = list(_expand(arg))
         except InputError as exc:
-            print(str(exc), file=out)
-            failed = True
+            found.append(Finding(source=arg, verdict=Verdict.UNREADABLE, message=str(exc)))
             continue
-        failed = _validate_each(files, features, out, tekton_text) or failed
+        for path in files:
+            found.extend(_find_in_file(path, features))
+    return found
+
+
+def _find_in_file(path: str, features: frozenset[str]) -> list[Finding]:
+    try:
+        docs = read_files([path])
+    except InputError as exc:
+        return [Finding(source=path, verdict=Verdict.UNREADABLE, message=str(exc))]
+    if not docs:  # silence would read as "valid"; as in the other commands, nothing to read is an error
+        source = path if path != "-" else "<stdin>"
+        message = f"{source}: no objects in the file (it is empty)\n  fix: give a file holding Tekton YAML"
+        return [Finding(source=source, verdict=Verdict.UNREADABLE, message=message)]
+    return [_judge(doc, features) for doc in docs]
+
+
+def _judge(doc: SourceDoc, features: frozenset[str]) -> Finding:
+    api_version = str(doc.data.get("apiVersion", ""))
+    if not is_kubernetes_object(doc.data):
+        return Finding(source=doc.source, verdict=Verdict.SKIPPED, message=skipped_note(doc.source))
+    name = _object_name(doc)
+    if not is_checked(doc.data):
+        return Finding(source=doc.source, verdict=Verdict.NOT_CHECKED, object=name, api_version=api_version)
+    errors = tuple(validate_document(doc.data, features=features))
+    verdict = Verdict.INVALID if errors else Verdict.VALID
+    return Finding(source=doc.source, verdict=verdict, object=name, api_version=api_version, errors=errors)
+
+
+def format_text(found: list[Finding], tekton_text: bool = False) -> str:
+    lines: list[str] = []
+    for f in found:
+        if f.verdict is Verdict.VALID:
+            lines.append(f"{f.source}: {f.object} is valid")
+        elif f.verdict is Verdict.NOT_CHECKED:
+            lines.append(f"{f.source}: {f.object} ({f.api_version}) not checked: not a kind finale validates")
+        elif f.verdict is Verdict.INVALID:
+            lines.append(format_field_errors(f.source, f.errors))
+            if tekton_text:
+                lines.append(f"{f.source}: Tekton would say: validation failed: {render_errors(list(f.errors))}")
+        else:
+            lines.append(f.message)
+    unchecked = sorted({f.object.partition("/")[0] for f in found if f.verdict is Verdict.NOT_CHECKED})
+    if unchecked:
+        checked = sum(f.verdict in (Verdict.VALID, Verdict.INVALID) for f in found)
+        lines.append(
+            f"{checked} object(s) checked; not checked: {', '.join(unchecked)} (finale validates {CHECKED_WHAT})"
+        )
+    return "".join(line + "\n" for line in lines)
+
+
+def to_data(found: list[Finding]) -> list[dict[str, Any]]:
+    return [
+        {
+            "source": f.source,
+            "object": f.object,
+            "apiVersion": f.api_version,
+            "verdict": f.verdict.value,
+            "errors": [{"path": e.path, "message": e.message, "fix": e.hint} for e in f.errors],
+            **({"message": f.message} if f.message else {}),
+        }
+        for f in found
+    ]
+
+
+def validate_files(
+    paths: list[str], features: frozenset[str], out: TextIO, tekton_text: bool = False, output: str = "text"
+) -> int:
+    """Print one line per problem (with its fix), or one line per object saying what was found."""
+    found = find(paths, features)
+    if output == "json":
+        out.write(json.dumps(to_data(found), indent=2) + "\n")
+    else:
+        out.write(format_text(found, tekton_text))
+    failed = any(f.verdict in (Verdict.INVALID, Verdict.UNREADABLE) for f in found)
     return EXIT_BAD_INPUT if failed else EXIT_OK
 
 
-def _validate_each(files: list[str], features: frozenset[str], out: TextIO, tekton_text: bool) -> bool:
-    """True when any file had a problem."""
-    failed = False
-    for path in files:
-        try:
-            docs = read_files([path])
-        except InputError as exc:
-            print(str(exc), file=out)
-            failed = True
-            continue
-        if not docs:  # silence would read as "valid"; an empty file is not an error either
-            print(f"{path if path != '-' else '<stdin>'}: no objects to validate", file=out)
-        for doc in docs:
-            if not is_kubernetes_object(doc.data):
-                print(skipped_note(doc.source), file=out)
-                continue
-            errors = validate_document(doc.data, features=features)
-            if not errors:
-                print(f"{doc.source}: {_object_name(doc)} is valid", file=out)
-                continue
-            failed = True
-            print(format_field_errors(doc.source, errors), file=out)
-            if tekton_text:
-                print(f"{doc.source}: Tekton would say: validation failed: {render_errors(errors)}", file=out)
-    return failed
-
-
 def main(args: argparse.Namespace) -> int:
-    return validate_files(args.filename, frozenset(args.feature), sys.stdout, args.tekton_text)
+    return validate_files(args.filename, frozenset(args.feature), sys.stdout, args.tekton_text, args.output)

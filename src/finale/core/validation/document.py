@@ -30,6 +30,7 @@ from finale.core.validation.pipeline import validate_pipeline_spec
 from finale.core.validation.render import render_errors
 from finale.core.validation.run import validate_pipeline_run, validate_task_run
 from finale.core.validation.task import validate_task
+from finale.core.validation.triggers import is_triggers_kind, validate_triggers_spec
 from finale.errors import FieldError
 
 GROUP = "tekton.dev"
@@ -60,12 +61,28 @@ def validate_document(doc: Mapping[str, Any], *, features: frozenset[str] = froz
         )
         return errs.items
     ctx = Context(features=frozenset(features))
+    if is_triggers_kind(doc.get("apiVersion"), doc.get("kind")):
+        check_fields(errs, doc, ROOT, "")
+        _check_metadata(errs, doc)
+        validate_triggers_spec(errs, str(doc["kind"]), get_map(errs, doc, "spec", ""))
+        return _unique(errs.items)
     kind, version = _identify(errs, doc)
     if kind:
         check_fields(errs, doc, ROOT, "")
         _check_metadata(errs, doc)
         _validate_kind(errs, ctx, doc, kind, version)
     return _unique(errs.items)
+
+
+def is_checked(doc: Mapping[str, Any]) -> bool:
+    """True for the kinds `validate_document` judges; other objects pass through unjudged."""
+    api_version, kind = doc.get("apiVersion"), doc.get("kind")
+    if is_triggers_kind(api_version, kind):
+        return True
+    if not isinstance(api_version, str) or not isinstance(kind, str):
+        return True  # judged: apiVersion/kind missing is an error
+    group, _, version = api_version.rpartition("/")
+    return group == GROUP and (version, kind) not in UNCHECKED
 
 
 def _identify(errs: Errors, doc: Mapping[str, Any]) -> tuple[str, str]:
@@ -148,4 +165,4 @@ def _unique(items: list[FieldError]) -> list[FieldError]:
     return out
 
 
-__all__ = ["render_errors", "validate_document"]
+__all__ = ["is_checked", "render_errors", "validate_document"]
