@@ -18,7 +18,7 @@ from finale.core.tekton.resolve import RunFailure
 from finale.core.tekton.run_checks import prepare_run
 from finale.core.tekton.run_result import RunResult, add_run_details
 from finale.core.tekton.state import CANCELLED_BY_TIMEOUT, CANCELLED_BY_USER, TaskRunState
-from finale.core.tekton.when import CelEvaluationError
+from finale.core.tekton.when import CelEvaluationError, cel_failure
 from finale.engine.protocols import Clock, Progress, StepExecutor
 from finale.engine.taskruns import InvalidParamValue, TaskRuns
 
@@ -119,9 +119,12 @@ class Engine:
                 return self._result(spec, status.cancelled(self.run.name), facts, with_results=False)
             try:
                 facts = self._facts(spec, parents)
+                problem = cel_failure(facts)
+                if problem is not None:
+                    raise CelEvaluationError(problem)
                 acted = self._act(spec, facts)
             except CelEvaluationError as exc:
-                self.taskruns.cancel_running(spec.all_tasks(), CANCELLED_BY_USER)
+                self._settle(spec)
                 cond = status.Condition(
                     "False",
                     "CELEvaluationFailed",
@@ -200,6 +203,21 @@ class Engine:
             return
         self._handle(event, spec)
         self._drain_events(block=False, spec=spec)
+
+    def _settle(self, spec: PipelineSpec) -> None:
+        """Wait for the TaskRuns still running after the run failed outright.
+
+        A PipelineRun marked failed is never reconciled again (ReconcileKind returns early when
+        IsDone), so its TaskRuns are not cancelled: they finish, retries included. Only a hard
+        cancel requested meanwhile stops them.
+        """
+        while self.taskruns.has_pending():
+            kind, payload = self.control.events.get()
+            if kind == "status" and payload == SpecStatus.CANCELLED:
+                self.taskruns.cancel_running(spec.all_tasks(), CANCELLED_BY_USER)
+                return
+            if kind != "status":
+                self.taskruns.record(payload)
 
     def _check_cancel_at(self) -> None:
         if self.cancel_at is not None and self.clock.now() >= self.cancel_at[0]:

@@ -66,3 +66,31 @@ def test_evaluation_errors_become_cel_errors(expr: str) -> None:
     with pytest.raises(CelError) as info:
         evaluate_bool(expr)
     assert info.value.message
+
+
+@pytest.mark.parametrize(
+    ("expr", "message"),
+    [
+        pytest.param(
+            "int('$(tasks.a.results.n)') > 3",
+            "type conversion error from 'string' to 'int'",
+            id="int-of-literal-reference",
+        ),
+        pytest.param("uint('x') > 1u", "type conversion error from 'string' to 'uint'", id="uint"),
+        pytest.param("double('x') > 1.0", "type conversion error from 'string' to 'double'", id="double"),
+        pytest.param(
+            "duration('x') > duration('1s')",
+            "type conversion error from 'string' to 'google.protobuf.Duration'",
+            id="duration",
+        ),
+        pytest.param("1 / 0 == 1", "division by zero", id="division"),
+        pytest.param("5 % 0 == 1", "modulus by zero", id="modulus"),
+        pytest.param("{'a': 1}['b'] == 1", "no such key: b", id="missing-key"),
+    ],
+)
+def test_evaluation_errors_read_as_cel_go_words_them(expr: str, message: str) -> None:
+    # Tekton copies cel-go's error text into the CELEvaluationFailed message
+    # (google/cel-go common/types/string.go ConvertToType, common/types/err.go).
+    with pytest.raises(CelError) as info:
+        evaluate_bool(expr)
+    assert info.value.message == message

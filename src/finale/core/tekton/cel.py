@@ -7,6 +7,7 @@ pkg/reconciler/pipelinerun/resources/pipelinerunresolution.go `EvaluateCEL`).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from finale.errors import InputError
@@ -56,12 +57,37 @@ def check_syntax(expr: str) -> str | None:
     return None
 
 
+# cel-go's own texts for the evaluation errors a substituted guard typically hits: Tekton puts
+# them verbatim in the CELEvaluationFailed message (common/types/string.go ConvertToType, err.go).
+_GO_TYPE_NAMES = {
+    "int": "int",
+    "uint": "uint",
+    "double": "double",
+    "duration": "google.protobuf.Duration",
+    "timestamp": "google.protobuf.Timestamp",
+}
+_CONVERSION = re.compile(r"^Function '(\w+)' error: ")
+
+
+def _go_text(exc: Exception) -> str:
+    """The message cel-go gives for the same failure, where the two libraries word it apart."""
+    text = str(exc)
+    if isinstance(exc, ZeroDivisionError):
+        return "modulus by zero" if text.startswith("modulo") else "division by zero"
+    if isinstance(exc, KeyError) and exc.args:
+        return f"no such key: {exc.args[0]}"
+    match = _CONVERSION.match(text)
+    if match and match.group(1) in _GO_TYPE_NAMES:
+        return f"type conversion error from 'string' to '{_GO_TYPE_NAMES[match.group(1)]}'"
+    return text or type(exc).__name__
+
+
 def evaluate_bool(expr: str) -> bool:
     """Evaluate a substituted CEL guard; CelError for any error or a non-boolean result."""
     try:
         result = _run(expr)
     except Exception as exc:  # ValueError, RuntimeError, TypeError, ZeroDivisionError...
-        raise CelError(str(exc) or type(exc).__name__) from None
+        raise CelError(_go_text(exc)) from None
     if not isinstance(result, bool):
         raise CelError(f"The CEL expression {expr} is not evaluated to a boolean")
     return result

@@ -233,10 +233,12 @@ class RunFacts:
                 rep.strings[f"tasks.{t.name}.matrix.{key}.length"] = str(n)
         return rep
 
-    def resolve(self, task: PipelineTask) -> Resolved:
+    def resolve(self, task: PipelineTask, *, statuses: bool = True) -> Resolved:
         """Substitute finished results (and statuses, in finally) into a PipelineTask.
 
-        Status variables are not substituted inside an embedded taskSpec (spec §4.2).
+        Status variables are not substituted inside an embedded taskSpec (spec §4.2), nor when
+        `statuses` is False: reconcile resolves every task without them and only a finally task
+        about to start gets them (ApplyPipelineTaskStateContext in runNextSchedulableTask).
         """
         missing = []
         for producer, result in result_refs(edge_sources(task)):
@@ -249,7 +251,7 @@ class RunFacts:
         raw = dict(task.raw if missing else apply_deep(task.raw, self.result_replacements()))
         matrix_rep = self.matrix_replacements()
         raw = {k: apply_deep(v, matrix_rep) if k in _MATRIX_CONTEXT_FIELDS else v for k, v in raw.items()}
-        if task.is_finally:
-            statuses = self.status_replacements()
-            raw = {k: v if k == "taskSpec" else apply_deep(v, statuses) for k, v in raw.items()}
+        if task.is_finally and statuses:
+            states = self.status_replacements()
+            raw = {k: v if k == "taskSpec" else apply_deep(v, states) for k, v in raw.items()}
         return Resolved(task=pipeline_task(raw, is_finally=task.is_finally), missing=tuple(missing))

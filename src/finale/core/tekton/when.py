@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from finale.core.tekton.cel import CelError, evaluate_bool
+from finale.core.tekton.facts import RunFacts
 from finale.core.tekton.model import WhenExpression
 
 CEL_FLAG = "enable-cel-in-whenexpression"
@@ -30,3 +31,26 @@ def allows(expr: WhenExpression) -> bool:
 def all_allow(exprs: Iterable[WhenExpression]) -> bool:
     """A task runs only if every guard is true (logical AND)."""
     return all(allows(e) for e in exprs)
+
+
+def cel_failure(facts: RunFacts) -> str | None:
+    """The error of the first CEL guard that cannot be evaluated on this pass, if any.
+
+    reconcile (pipelinerun.go) runs EvaluateCEL on every PipelineTask of its state on every
+    pass, right after resolving it and before anything is scheduled: started tasks first, then
+    the others, each in spec order. A reference whose producer has not finished is still literal
+    text then, so `int('$(tasks.a.results.n)')` fails the run before any TaskRun exists.
+    """
+    tasks = facts.spec.all_tasks()
+    started = [t for t in tasks if facts.is_scheduled(t.name)]
+    for task in started + [t for t in tasks if not facts.is_scheduled(t.name)]:
+        if not any(w.cel for w in task.when):
+            continue
+        for expr in facts.resolve(task, statuses=False).task.when:
+            if not expr.cel:
+                continue
+            try:
+                evaluate_bool(expr.cel)
+            except CelError as exc:
+                return str(exc)
+    return None
