@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from finale.adapters.yaml.instrument import PLACEHOLDER, Instrumented, instrument_text
-from finale.adapters.yaml.load import parse_text
+from finale.adapters.yaml.load import parse_text, read_text
 from finale.cli.common import InvalidDocumentError, add_feature_argument, is_kubernetes_object, refuse_unsupported
 from finale.cli.error_handler import EXIT_OK
 from finale.core.check.verdict import check_documents
@@ -55,22 +55,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _read(path: str) -> str:
-    if path == "-":
-        return sys.stdin.read()
-    try:
-        # newline="": CRLF files keep their line endings through the rewrite.
-        with open(path, encoding="utf-8", newline="") as handle:
-            return handle.read()
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file (check the -f argument)") from None
-    except IsADirectoryError:
+    if path != "-" and Path(path).is_dir():
         example = Path(path) / "pipeline.yaml"
         raise InputError(
             f"{path}: is a folder; instrument rewrites one file\n"
             f"  fix: pass the file that defines the Pipeline, e.g. -f {example}"
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read: {exc}") from None
+        )
+    return read_text(path)  # CRLF kept: the rewrite gives every line its ending back
 
 
 def format_notes(result: Instrumented) -> str:
