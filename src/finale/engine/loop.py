@@ -15,6 +15,7 @@ from finale.core.tekton import skips, status
 from finale.core.tekton.facts import RunFacts
 from finale.core.tekton.model import PipelineRun, PipelineSpec, SpecStatus
 from finale.core.tekton.resolve import RunFailure
+from finale.core.tekton.resolve_checks import result_index_failure
 from finale.core.tekton.run_checks import prepare_run
 from finale.core.tekton.run_result import RunResult, add_run_details
 from finale.core.tekton.state import CANCELLED_BY_TIMEOUT, CANCELLED_BY_USER, TaskRunState
@@ -119,21 +120,16 @@ class Engine:
                 return self._result(spec, status.cancelled(self.run.name), facts, with_results=False)
             try:
                 facts = self._facts(spec, parents)
-                problem = cel_failure(facts)
-                if problem is not None:
-                    raise CelEvaluationError(problem)
-                acted = self._act(spec, facts)
+                failure = self._resolution_failure(facts)
+                acted = False if failure is not None else self._act(spec, facts)
             except CelEvaluationError as exc:
-                self._settle(spec)
-                cond = status.Condition(
-                    "False",
-                    "CELEvaluationFailed",
-                    f"[User error] Error evaluating CEL {self.run.name}: {exc}",
-                )
-                return self._result(spec, cond, None)
+                failure = self._cel_failed(str(exc))
             except InvalidParamValue as exc:
                 self.taskruns.cancel_running(spec.all_tasks(), CANCELLED_BY_USER)
                 return self._result(spec, status.Condition("False", "InvalidParamValue", str(exc)), None)
+            if failure is not None:
+                self._settle(spec)
+                return self._result(spec, failure, None)
             if acted:
                 continue
             if facts.pipeline_timed_out():
@@ -146,6 +142,22 @@ class Engine:
             if cond.done:
                 return self._result(spec, cond, facts)
             self._wait(facts, spec)
+
+    def _resolution_failure(self, facts: RunFacts) -> status.Condition | None:
+        """What ends the run while resolving its tasks, before anything is scheduled.
+
+        reconcile resolves every PipelineTask (index checks on resolved array results), then
+        evaluates every CEL guard (pipelinerun.go), on every pass.
+        """
+        invalid = result_index_failure(facts, self.run.namespace, self.run.name)
+        if invalid is not None:
+            return status.Condition("False", "PipelineValidationFailed", invalid)
+        problem = cel_failure(facts)
+        return None if problem is None else self._cel_failed(problem)
+
+    def _cel_failed(self, problem: str) -> status.Condition:
+        message = f"[User error] Error evaluating CEL {self.run.name}: {problem}"
+        return status.Condition("False", "CELEvaluationFailed", message)
 
     def _act(self, spec: PipelineSpec, facts: RunFacts) -> bool:
         """One pass of decisions; True when anything changed, so the facts must be rebuilt."""
