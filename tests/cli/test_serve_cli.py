@@ -68,10 +68,47 @@ def token_file(tmp_path):
             "error: --name: empty; fix: give a status name such as tekton-pipeline",
             id="empty-name",
         ),
+        pytest.param(
+            ["--host", "0.0.0.0"],
+            TOKEN,
+            "error: refusing unauthenticated events on 0.0.0.0; fix: give --event-token-file FILE (or "
+            "FINALE_EVENT_TOKEN), or --tls-cert/--tls-key with --client-ca, or --allow-unauthenticated when a "
+            "NetworkPolicy (or a proxy) already limits who reaches the port",
+            id="open-without-auth",
+        ),
+        pytest.param(
+            ["--event-token-file", "/nonexistent/event-token"],
+            TOKEN,
+            "error: --event-token-file: cannot read /nonexistent/event-token: No such file or directory",
+            id="missing-event-token",
+        ),
+        pytest.param(
+            ["--tls-cert", "cert.pem"],
+            TOKEN,
+            "error: --tls-cert and --tls-key go together; fix: give both or neither",
+            id="cert-without-key",
+        ),
+        pytest.param(
+            ["--client-ca", "ca.pem"],
+            TOKEN,
+            "error: --client-ca needs --tls-cert and --tls-key; fix: serve HTTPS to check client certs",
+            id="ca-without-tls",
+        ),
+        pytest.param(
+            ["--retention", "7x"],
+            TOKEN,
+            'error: --retention: time: unknown unit "x" in duration "7x"; fix: e.g. --retention 7d or '
+            "--retention 72h (0 keeps rows forever)",
+            id="bad-retention",
+        ),
+        pytest.param(
+            ["--senders", "0"], TOKEN, "error: --senders: '0' must be a whole number from 1 to 64", id="no-senders"
+        ),
     ],
 )
 def test_bad_flags_exit_2_with_one_message(tmp_path, monkeypatch, capsys, extra, env_token, message):
     monkeypatch.setenv("GITLAB_TOKEN", env_token)
+    monkeypatch.delenv("FINALE_EVENT_TOKEN", raising=False)
     code = main(["serve", "--gitlab-url", "http://127.0.0.1:9", "--db", str(tmp_path / "o.db"), "--port", "0", *extra])
     captured = capsys.readouterr()
     assert (code, captured.err.strip(), captured.out) == (2, message, "")
@@ -114,7 +151,7 @@ def test_a_taken_port_exits_2(tmp_path, capsys, token_file, gitlab):
     assert code == 2 and err.startswith(f"error: cannot listen on 127.0.0.1:{gitlab.port}: ")
 
 
-def _post_event(base_url, sha):
+def _post_event(base_url, sha, headers=None):
     host, port = base_url.removeprefix("http://").split(":")
     run = {
         "metadata": {"name": "build-1", "namespace": "ci", "uid": "u1"},
@@ -135,6 +172,7 @@ def _post_event(base_url, sha):
                 "Ce-Specversion": "1.0",
                 "Ce-Source": "/x",
                 "Content-Type": "application/json",
+                **(headers or {}),
             },
         )
         return connection.getresponse().status
@@ -174,3 +212,29 @@ def test_real_process_reports_and_stops_cleanly(tmp_path, gitlab, repo, signum):
     assert [j["status"] for p in gitlab.pipelines() for j in p["jobs"]] == ["canceled"], err
     assert TOKEN not in out + err and "Traceback" not in err, err
     assert "accepted e1: ci/build-1 -> canceled" in err
+
+
+def test_real_process_with_an_event_token_refuses_strangers_and_logs_json(tmp_path, gitlab, repo):
+    event_token = tmp_path / "event-token"
+    event_token.write_text("ev-s3cret\n")
+    env = {**os.environ, "GITLAB_TOKEN": TOKEN}
+    command = [sys.executable, "-m", "finale", "serve", "--gitlab-url", gitlab.base_url, "--db", str(tmp_path / "o.db")]
+    process = subprocess.Popen(
+        [*command, "--port", "0", "--event-token-file", str(event_token)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        url = process.stdout.readline().strip().rsplit(" ", 1)[1]
+        assert _post_event(url, repo.main) == 401
+        assert _post_event(url, repo.main, {"Authorization": "Bearer ev-s3cret"}) == 202
+    finally:
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=20)
+    assert process.returncode == 0, err
+    assert [j["status"] for p in gitlab.pipelines() for j in p["jobs"]] == ["canceled"], err
+    records = [json.loads(line) for line in err.splitlines()]
+    assert [r["msg"] for r in records if r["level"] == "warning"] == ["refused an unauthenticated event from 127.0.0.1"]
+    assert "ev-s3cret" not in out + err and TOKEN not in out + err

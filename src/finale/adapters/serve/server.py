@@ -1,14 +1,15 @@
-"""`finale serve` machinery: a CloudEvents receiver that stores first and a sender that posts.
+"""`finale serve` machinery: a CloudEvents receiver that stores first and senders that post.
 
-The receiver answers 2xx only once the status is in the SQLite outbox; the sender thread posts
-pending rows to GitLab, retrying transient failures with backoff, and survives restarts because
-the outbox is the only state.
+The receiver answers 2xx only once the status is in the SQLite outbox (and only to an
+authenticated sender when auth is configured); the senders post pending rows to GitLab and
+survive restarts because the outbox is the only state. Also: /healthz, /readyz, /metrics.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
+import ssl
 import sys
 import threading
 from dataclasses import dataclass, field
@@ -17,8 +18,12 @@ from types import TracebackType
 from typing import Any
 
 from finale.adapters.gitlab.delivery import Delivery
+from finale.adapters.serve.auth import EventAuth
+from finale.adapters.serve.health import Readiness
+from finale.adapters.serve.metrics import CONTENT_TYPE, ServeMetrics
 from finale.adapters.serve.outbox import Outbox
 from finale.adapters.serve.sender import Backoff, LogLine, Sender, quiet
+from finale.adapters.serve.upkeep import prune_forever
 from finale.core.gitlab.events import (
     DEFAULT_STATUS_NAME,
     EventError,
@@ -38,6 +43,11 @@ class ServiceConfig:
     backoff: Backoff = field(default_factory=Backoff)
     drain_seconds: float = 5.0  # how long a stop keeps posting what is due
     senders: int = 4  # parallel posts across (project, sha, name, run) keys
+    auth: EventAuth = field(default_factory=EventAuth)
+    tls: ssl.SSLContext | None = None  # serve HTTPS (and demand client certificates if it says so)
+    ops_port: int | None = None  # a plain-HTTP port for probes and metrics only (no events)
+    retention: float = 0.0  # seconds finished rows are kept; 0 keeps them forever
+    prune_every: float = 600.0
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -48,7 +58,21 @@ class _Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
     timeout = 30  # seconds of silence before a connection is dropped (slow or stuck senders)
 
+    def setup(self) -> None:
+        super().setup()
+        if isinstance(self.connection, ssl.SSLSocket):
+            # Handshake here, in this connection's thread, not in the accepting one.
+            self.connection.do_handshake()
+
     def do_POST(self) -> None:
+        if not self.server.accepts_events:
+            self._reply(404, {"error": "this port serves /healthz, /readyz, /metrics and /outbox only"}, close=True)
+            return
+        if not self.server.config.auth.allows(dict(self.headers.items())):
+            # Refused before the body is read: an unauthenticated sender stores and posts nothing.
+            self.server.refused(self.client_address[0])
+            self._reply(401, {"error": "unauthenticated: send Authorization: Bearer <token>"}, close=True)
+            return
         length = self.headers.get("Content-Length")
         if length is None or not length.strip().isdigit():
             self._reply(411, {"error": "Content-Length is required"}, close=True)
@@ -64,15 +88,25 @@ class _Handler(BaseHTTPRequestHandler):
         path = self.path.split("?", 1)[0]
         if path == "/healthz":
             self._reply(200, {"status": "ok"})
+        elif path == "/readyz":
+            reasons = self.server.readiness.reasons()
+            answer = {"status": "not ready", "reasons": reasons} if reasons else {"status": "ready"}
+            self._reply(503 if reasons else 200, answer)
+        elif path == "/metrics":
+            self._send(200, self.server.metrics.render(), CONTENT_TYPE)
         elif path == "/outbox":
             self._reply(*self.server.outbox_report())
         else:
-            self._reply(404, {"error": f"no such page {path}; try /healthz or /outbox"})
+            self._reply(404, {"error": f"no such page {path}; try /healthz, /readyz, /metrics or /outbox"})
 
     def _reply(self, status: int, answer: dict[str, Any], close: bool = False) -> None:
-        raw = (json.dumps(answer, sort_keys=True) + "\n").encode()
+        self._send(status, (json.dumps(answer, sort_keys=True) + "\n").encode(), "application/json", close)
+
+    def _send(self, status: int, raw: bytes, content_type: str, close: bool = False) -> None:
         self.send_response(status)
-        self.send_header("Content-Type", "application/json")
+        if status == 401:
+            self.send_header("WWW-Authenticate", 'Bearer realm="finale-serve"')
+        self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(raw)))
         if close:
             self.send_header("Connection", "close")
@@ -87,22 +121,47 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, config: ServiceConfig, outbox: Outbox, wake: threading.Event, log: LogLine) -> None:
-        super().__init__((config.host, config.port), _Handler)
+    def __init__(
+        self,
+        config: ServiceConfig,
+        outbox: Outbox,
+        wake: threading.Event,
+        log: LogLine,
+        *,
+        ops: tuple[ServeMetrics, Readiness],
+        port: int | None = None,
+    ) -> None:
+        super().__init__((config.host, config.port if port is None else port), _Handler)
+        self.accepts_events = port is None
+        if config.tls is not None and self.accepts_events:
+            self.socket = config.tls.wrap_socket(self.socket, server_side=True, do_handshake_on_connect=False)
         self.config = config
         self.outbox = outbox
         self.wake = wake
         self.log = log
+        self.metrics, self.readiness = ops
         self._ignored = 0
         self._lock = threading.Lock()
+
+    def refused(self, client: str) -> None:
+        self.metrics.event_received("cloudevent", "unauthorized")
+        self.log(f"refused an unauthenticated event from {client}", client=client, level="warning")
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # A client that hangs up mid-request is routine; anything else is logged in one line.
         error = sys.exc_info()[1]
-        if not isinstance(error, ConnectionError):
+        if isinstance(error, ssl.SSLError):
+            self.log(f"TLS handshake refused from {client_address[0]}: {error.reason}", level="warning")
+        elif not isinstance(error, ConnectionError):
             self.log(f"internal error answering {client_address[0]}: {type(error).__name__}: {error}")
 
     def receive(self, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, Any]]:
+        status, answer = self._receive(headers, body)
+        result = answer.get("result") or {400: "rejected"}.get(status, "error")
+        self.metrics.event_received("cloudevent", str(result))
+        return status, answer
+
+    def _receive(self, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, Any]]:
         try:
             update = status_update(parse_cloudevent(headers, body), default_name=self.config.status_name)
         except EventError as exc:
@@ -141,35 +200,54 @@ class _Server(ThreadingHTTPServer):
 
 
 class RunningService:
-    """A started receiver and sender; `.stop()` or leaving a `with` block ends both."""
+    """A started receiver and senders; `.stop()` or leaving a `with` block ends them.
 
-    def __init__(self, server: _Server, sender: Sender, config: ServiceConfig) -> None:
-        self._server = server
+    `metrics` and `readiness` are where other event sources (a Kubernetes reconciler) report;
+    `wake_senders()` tells the senders a row was stored.
+    """
+
+    def __init__(self, servers: list[_Server], sender: Sender, config: ServiceConfig) -> None:
+        self._servers = servers
         self._stop = threading.Event()
-        host, port = server.server_address[:2]
+        main = servers[0]
+        self.outbox, self.metrics, self.readiness = main.outbox, main.metrics, main.readiness
+        host, port = main.server_address[:2]
         self.host = str(host)
         self.port = int(port)
-        self.base_url = f"http://{self.host}:{self.port}"
-        self._http = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="finale-serve-http", daemon=True
-        )
+        scheme = "https" if config.tls is not None else "http"
+        self.base_url = f"{scheme}://{self.host}:{self.port}"
+        self.ops_url = f"http://{self.host}:{servers[-1].server_address[1]}" if len(servers) > 1 else self.base_url
+        self._threads = [
+            threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+            for server in servers
+        ]
         self._sender = threading.Thread(
-            target=sender.run,
-            args=(self._stop, server.wake, config.drain_seconds),
-            name="finale-serve-sender",
-            daemon=True,
+            target=sender.run, args=(self._stop, main.wake, config.drain_seconds), name="finale-serve-send", daemon=True
         )
+        if config.retention > 0:
+            self._threads.append(
+                threading.Thread(
+                    target=prune_forever,
+                    args=(self.outbox, config.retention, config.prune_every, self._stop, main.log),
+                    daemon=True,
+                )
+            )
         self._drain = config.drain_seconds
-        self._http.start()
-        self._sender.start()
+        for thread in [*self._threads, self._sender]:
+            thread.start()
+
+    def wake_senders(self) -> None:
+        self._servers[0].wake.set()
 
     def stop(self) -> None:
-        """Stop receiving, then let the sender post what is due (bounded by drain_seconds)."""
-        self._server.shutdown()
-        self._server.server_close()
-        self._http.join(timeout=5)
+        """Stop receiving, then let the senders post what is due (bounded by drain_seconds)."""
+        for server in self._servers:
+            server.shutdown()
+            server.server_close()
         self._stop.set()
-        self._server.wake.set()
+        for thread in self._threads:
+            thread.join(timeout=5)
+        self.wake_senders()
         # A post in flight may take the client's timeout on top of the drain time.
         self._sender.join(timeout=self._drain + 15)
 
@@ -185,12 +263,29 @@ class RunningService:
 def start_service(
     outbox: Outbox, delivery: Delivery, config: ServiceConfig = ServiceConfig(), log: LogLine = quiet
 ) -> RunningService:
-    """Bind (OSError if the address is taken), then serve and send on daemon threads."""
-    server = _Server(config, outbox, threading.Event(), log)
+    """Bind (OSError if an address is taken), then serve and send on daemon threads."""
+    metrics, readiness = ServeMetrics(outbox), Readiness()
+    readiness.add("outbox", lambda: _outbox_trouble(outbox))
+    wake = threading.Event()
+    servers = [_Server(config, outbox, wake, log, ops=(metrics, readiness))]
+    if config.ops_port is not None:
+        try:
+            servers.append(_Server(config, outbox, wake, log, ops=(metrics, readiness), port=config.ops_port))
+        except OSError:
+            servers[0].server_close()
+            raise
     # One process per outbox file: a claim left in it is a post that a stopped process began.
     outbox.release()
-    sender = Sender(outbox, delivery, config.backoff, log, workers=config.senders)
-    return RunningService(server, sender, config)
+    sender = Sender(outbox, delivery, config.backoff, log, workers=config.senders, observer=metrics)
+    return RunningService(servers, sender, config)
+
+
+def _outbox_trouble(outbox: Outbox) -> str | None:
+    try:
+        outbox.backlog()
+    except sqlite3.Error as exc:
+        return f"cannot read {outbox.path.name}: {exc}"
+    return None
 
 
 __all__ = ["Backoff", "LogLine", "RunningService", "Sender", "ServiceConfig", "start_service"]

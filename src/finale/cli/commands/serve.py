@@ -1,7 +1,7 @@
 """`finale serve`: receive Tekton PipelineRun CloudEvents and report them to GitLab.
 
-Runs until SIGINT/SIGTERM (exit 0). The token comes from `--token-file` or GITLAB_TOKEN, never
-from a flag value, so it stays out of process listings.
+Runs until SIGINT/SIGTERM (exit 0). Tokens come from files or the environment (GITLAB_TOKEN,
+FINALE_EVENT_TOKEN), never from a flag value, so they stay out of process listings.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from finale.adapters.serve.logs import json_logger, log_line
 from finale.adapters.serve.outbox import Outbox
 from finale.adapters.serve.sender import LogLine
 from finale.adapters.serve.server import Backoff, RunningService, ServiceConfig, start_service
+from finale.cli.commands.serve_options import event_auth, retention_seconds
 from finale.cli.common import add_token_arguments, read_token
 from finale.core.gitlab.events import DEFAULT_STATUS_NAME
 from finale.errors import InputError
@@ -44,11 +45,29 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--senders", default="4", help="parallel GitLab posts across commits and runs; 1 posts serially (default 4)"
     )
+    parser.add_argument(
+        "--retention", default="7d", help="keep delivered outbox rows this long: Go duration or Nd; 0 = forever"
+    )
+    auth = parser.add_argument_group("event authentication")
+    auth.add_argument(
+        "--event-token-file", default=None, help="bearer token file for events (else env FINALE_EVENT_TOKEN)"
+    )
+    auth.add_argument("--tls-cert", default=None, help="PEM certificate to serve HTTPS with (needs --tls-key)")
+    auth.add_argument("--tls-key", default=None, help="PEM private key of --tls-cert")
+    auth.add_argument("--client-ca", default=None, help="PEM CA: require event senders to show a certificate it signed")
+    auth.add_argument(
+        "--allow-unauthenticated",
+        action="store_true",
+        help="accept events without a token or client certificate on a non-loopback address",
+    )
+    parser.add_argument(
+        "--ops-port", default=None, help="extra plain-HTTP port for /healthz, /readyz, /metrics (no events)"
+    )
 
 
-def _port(text: str) -> int:
+def _port(text: str, flag: str = "--port") -> int:
     if not text.strip().isdigit() or int(text) > 65535:
-        raise InputError(f"--port: {text!r} is not a port number; fix: e.g. --port 8080 (0 = any free)")
+        raise InputError(f"{flag}: {text!r} is not a port number; fix: e.g. {flag} 8080 (0 = any free)")
     return int(text)
 
 
@@ -92,8 +111,17 @@ def _start(args: argparse.Namespace, log: LogLine) -> RunningService:
     if not args.name.strip():
         raise InputError("--name: empty; fix: give a status name such as tekton-pipeline")
     outbox = _open_outbox(args.db)
+    auth, tls = event_auth(args)
     config = ServiceConfig(
-        host=args.host, port=port, status_name=args.name.strip(), backoff=backoff, senders=_senders(args.senders)
+        host=args.host,
+        port=port,
+        status_name=args.name.strip(),
+        backoff=backoff,
+        senders=_senders(args.senders),
+        auth=auth,
+        tls=tls,
+        ops_port=None if args.ops_port is None else _port(args.ops_port, "--ops-port"),
+        retention=retention_seconds(args.retention),
     )
     try:
         return start_service(outbox, delivery, config, log=log)
