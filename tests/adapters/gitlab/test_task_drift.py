@@ -52,7 +52,7 @@ def test_params_reach_the_script_only_through_env():
     assert "$(" not in step["script"]  # Tekton would substitute it: no param text in code
     env = {e["name"]: e for e in step["env"]}
     for param in task_yaml.PARAMS:
-        if param.name.startswith("GITLAB_TOKEN_"):
+        if param.name.startswith("GITLAB_TOKEN_") or param.name == "IMAGE":
             continue
         assert env[param.name]["value"] == f"$(params.{param.name})"
     secret = env["GITLAB_TOKEN"]["valueFrom"]["secretKeyRef"]
@@ -113,3 +113,19 @@ def test_regeneration_command_prints_the_resource():
         timeout=60,
     )
     assert done.stdout == packaged_text()
+
+
+def test_the_step_runs_restricted_in_the_image_param_pinned_by_digest():
+    [doc] = parse_text(packaged_text(), "gitlab-set-status.yaml")
+    [step] = doc.data["spec"]["steps"]
+    image = next(p for p in doc.data["spec"]["params"] if p["name"] == "IMAGE")
+    assert step["image"] == "$(params.IMAGE)" and "IMAGE" not in {e["name"] for e in step["env"]}
+    assert image["default"].split("@sha256:")[1].isalnum() and len(image["default"].split("@sha256:")[1]) == 64
+    assert step["securityContext"] == {
+        "runAsNonRoot": True,
+        "runAsUser": 65532,
+        "allowPrivilegeEscalation": False,
+        "capabilities": {"drop": ["ALL"]},
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
+    assert step["computeResources"]["requests"] == {"cpu": "10m", "memory": "32Mi"}

@@ -9,7 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-IMAGE = "docker.io/library/python:3.12-alpine"
+# Pinned by digest so a moved tag cannot change what runs; the IMAGE param lets users re-pin
+# or point at a mirror. The script needs only a Python 3.11+ standard library.
+IMAGE = "docker.io/library/python:3.12-slim@sha256:78387bc3881b8273120a12ebe6c1ab22b018ccc2c9adf565ae1ac9b536e184ea"
+# A numeric non-root user: the image's default user is root, and `runAsNonRoot` alone would make
+# the kubelet refuse to start it (it cannot prove a named user is non-root).
+RUN_AS_USER = 65532
 RESULT_STATUS_ID = "GITLAB_STATUS_ID"
 RESULT_PIPELINE_ID = "GITLAB_PIPELINE_ID"
 
@@ -19,6 +24,7 @@ class TaskParam:
     name: str
     description: str
     default: str | None  # None: required
+    to_env: bool = True  # reaches the script as an environment variable
 
 
 PARAMS = (
@@ -85,6 +91,13 @@ PARAMS = (
         "",
     ),
     TaskParam("RETRY_BUDGET", "Seconds to keep retrying 409, 429, 5xx and connection errors.", "60"),
+    TaskParam(
+        "IMAGE",
+        "Image the step runs in: any image with Python 3.11 or later (e.g. a mirror in a private registry). "
+        "Pin it by digest.",
+        IMAGE,
+        to_env=False,
+    ),
 )
 
 _HEADER = """\
@@ -146,7 +159,7 @@ def _env() -> list[str]:
         '              key: "$(params.GITLAB_TOKEN_SECRET_KEY)"',
     ]
     for param in PARAMS:
-        if not param.name.startswith("GITLAB_TOKEN_"):
+        if param.to_env and not param.name.startswith("GITLAB_TOKEN_"):
             lines += [f"        - name: {param.name}", f'          value: "$(params.{param.name})"']
     for env_name, result in (
         ("RESULT_STATUS_ID", RESULT_STATUS_ID),
@@ -156,12 +169,33 @@ def _env() -> list[str]:
     return lines
 
 
+def _restricted() -> list[str]:
+    """Pod Security "restricted" for the step, and small requests: it only makes HTTP calls."""
+    return [
+        "      securityContext:",
+        "        runAsNonRoot: true",
+        f"        runAsUser: {RUN_AS_USER}",
+        "        allowPrivilegeEscalation: false",
+        "        capabilities:",
+        "          drop: [ALL]",
+        "        seccompProfile:",
+        "          type: RuntimeDefault",
+        "      computeResources:",
+        "        requests:",
+        "          cpu: 10m",
+        "          memory: 32Mi",
+        "        limits:",
+        "          memory: 128Mi",
+    ]
+
+
 def task_yaml(script: str) -> str:
     """The Task document; `script` goes in as a literal block, byte for byte."""
     step = [
         "  steps:",
         "    - name: set-status",
-        f"      image: {IMAGE}",
+        '      image: "$(params.IMAGE)"',
+        *_restricted(),
         *_env(),
         "      script: |",
     ]
