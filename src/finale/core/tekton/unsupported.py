@@ -10,6 +10,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from finale.core.validation.task import uses_artifacts
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Unsupported:
@@ -50,7 +52,7 @@ def find_unsupported(docs: Sequence[tuple[str, Mapping[str, Any]]], *, running: 
 
 
 def _only_for_running(item: Unsupported) -> bool:
-    return item.feature == "custom tasks" or item.feature.startswith("remote Tasks")
+    return item.feature in ("custom tasks", "artifacts") or item.feature.startswith("remote Tasks")
 
 
 def _in_pipeline_run(source: str, spec: Mapping[str, Any]) -> Iterator[Unsupported]:
@@ -130,6 +132,16 @@ def _custom(source: str, path: str, ref: Mapping[str, Any]) -> Unsupported:
 def _in_steps(source: str, spec: Mapping[str, Any], path: str) -> Iterator[Unsupported]:
     steps = spec.get("steps")
     for i, step in enumerate(steps if isinstance(steps, list) else []):
+        if isinstance(step, Mapping) and uses_artifacts(step):
+            # TEP-0147 artifacts: the controller reads each step's provenance file and
+            # substitutes $(tasks.<t>.outputs.<name>); the local executor has neither.
+            yield Unsupported(
+                source=source,
+                path=f"{path}.steps[{i}]",
+                feature="artifacts",
+                detail="the step reads or writes artifacts (enable-artifacts)",
+                fix="pass the values as results instead for the local run",
+            )
         if isinstance(step, Mapping) and step.get("ref") is not None:
             ref = step["ref"]
             name = ref.get("name") if isinstance(ref, Mapping) else None

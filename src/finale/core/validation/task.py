@@ -146,7 +146,7 @@ def _check_step(
     name: str,
     here: str,
 ) -> None:
-    if not ctx.has("enable-artifacts") and _uses_artifacts(step):
+    if not ctx.has("enable-artifacts") and uses_artifacts(step):
         # Step.Validate returns this error alone (pkg/apis/pipeline/v1/container_validation.go).
         errs.add(
             here,
@@ -186,7 +186,7 @@ def _check_step(
 _ARTIFACT_REF = re.compile(r"\$\((?:steps|tasks)\.[^.]+\.(?:inputs|outputs)\.[^.)]+\)|\$\((?:step\.)?artifacts\.path\)")
 
 
-def _uses_artifacts(step: Mapping[str, Any]) -> bool:
+def uses_artifacts(step: Mapping[str, Any]) -> bool:
     """validateArtifactsReferencesInStep: script, command, args and env values."""
     texts = [step.get("script"), *(step.get("command") or ()), *(step.get("args") or ())]
     texts += [e.get("value") for e in step.get("env") or () if isinstance(e, Mapping)]
