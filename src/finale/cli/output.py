@@ -23,15 +23,23 @@ def mask(text: str, secrets: Iterable[str]) -> str:
 
 
 def format_objects(result: RunResult, output: str) -> str:
+    return format_objects_of([result], output)
+
+
+def format_objects_of(results: list[RunResult], output: str) -> str:
+    """Every run's PipelineRun and TaskRuns in one v1 List, as `kubectl get -o` prints several."""
     if output == "name":
-        return "\n".join(tekton_objects.names(result)) + "\n"
-    data = tekton_objects.as_list(result)
+        return "".join(line + "\n" for r in results for line in tekton_objects.names(r))
+    data = tekton_objects.as_list(results[0])
+    data["items"] = [item for r in results for item in tekton_objects.as_list(r)["items"]]
     if output == "json":
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     from ruamel.yaml import YAML
 
     yaml = YAML(typ="safe", pure=True)
     yaml.default_flow_style = False
+    # No `&id001` anchors for values that happen to be shared: readers expect plain objects.
+    yaml.representer.ignore_aliases = lambda data: True
     buf = io.StringIO()
     yaml.dump(data, buf)
     return buf.getvalue()
@@ -120,4 +128,13 @@ def silence(stream: TextIO) -> None:
     os.close(devnull)
 
 
-__all__ = ["ProgressPrinter", "format_objects", "format_summary", "mask", "silence", "write", "write_to_reader"]
+__all__ = [
+    "ProgressPrinter",
+    "format_objects",
+    "format_objects_of",
+    "format_summary",
+    "mask",
+    "silence",
+    "write",
+    "write_to_reader",
+]

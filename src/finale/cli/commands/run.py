@@ -9,20 +9,23 @@ import sys
 import tempfile
 import time
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from finale.adapters.executor.local import LocalExecutor
-from finale.adapters.executor.secrets import load_keystore
+from finale.adapters.executor.secrets import KeyStore, load_keystore
 from finale.adapters.executor.workspaces import bind_workspaces
 from finale.adapters.yaml.load import SourceDoc
 from finale.cli.common import add_feature_argument, add_files_argument, read_valid_documents, refuse_unsupported
 from finale.cli.error_handler import EXIT_FAILED, EXIT_OK
 from finale.cli.interrupts import Interrupts
-from finale.cli.output import ProgressPrinter, format_objects, format_summary, mask, write_to_reader
+from finale.cli.output import ProgressPrinter, format_objects_of, format_summary, mask, write_to_reader
 from finale.core.tekton.catalog import RunInputs, assemble
 from finale.core.tekton.durations import parse_duration
 from finale.core.tekton.model import SpecStatus
+from finale.core.tekton.run_result import RunResult
+from finale.core.tekton.selection import name_bare_run, select_runs
 from finale.engine.loop import Control, Engine
 from finale.errors import InputError
 
@@ -75,6 +78,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         choices=CANCEL_MODES,
         default="CancelledRunFinally",
         help="the spec.status --cancel-after sets (default CancelledRunFinally)",
+    )
+    parser.add_argument(
+        "--name",
+        metavar="NAME",
+        help="run only the PipelineRun of this name; for a bare Pipeline, the name of the PipelineRun "
+        "made for it (default <pipeline>-run)",
+    )
+    parser.add_argument(
+        "-n",
+        "--namespace",
+        metavar="NAMESPACE",
+        help="the PipelineRun's namespace, as kubectl -n sets it ($(context.pipelineRun.namespace); default: default)",
     )
     add_feature_argument(parser)
     parser.add_argument("--keep", action="store_true", help="keep the run's working folder (logs, results, scripts)")
@@ -129,20 +144,48 @@ def main(args: argparse.Namespace) -> int:
     docs = read_valid_documents(args.filename, features)
     _require_something_to_run(args.filename, docs)
     refuse_unsupported(docs, running=True)
-    keystore = load_keystore((d.source, d.data) for d in docs)
-    inputs = assemble([(d.source, d.data) for d in docs], _pairs(args.param, "-p"))
-    if args.timeout:
-        inputs = _with_timeout(inputs, args.timeout)
-    cancel_at = None
-    if args.cancel_after:
-        cancel_at = (
-            time.time() + _duration(args.cancel_after, "--cancel-after"),
-            SpecStatus(args.cancel_mode),
-        )
-    workdir = Path(tempfile.mkdtemp(prefix="finale-run-"))
+    plain = [(d.source, d.data) for d in docs]
+    keystore = load_keystore(plain)
     # Steps get this machine's environment; a GITLAB_TOKEN set there for `finale report` is as
     # secret as any Secret's value, so whatever a step prints of it is masked too.
     secrets = [*keystore.secret_values(), os.environ.get("GITLAB_TOKEN", "").strip()]
+    groups = select_runs(plain, name=args.name, namespace=args.namespace)
+    # Every run is assembled before the first starts: a missing Task in the second run is
+    # bad input, found before anything ran.
+    all_inputs = [_inputs(group, args) for group in groups]
+    results: list[RunResult] = []
+    for inputs in all_inputs:
+        result, interrupted = _execute(inputs, args, keystore, secrets, features)
+        results.append(result)
+        if not args.output:
+            write_to_reader(mask(format_summary(result), secrets), sys.stdout)
+        if interrupted:
+            break  # Ctrl-C stops this run and starts no other
+    if args.output:
+        write_to_reader(mask(format_objects_of(results, args.output), secrets), sys.stdout)
+    return EXIT_OK if all(r.condition.status == "True" for r in results) else EXIT_FAILED
+
+
+def _inputs(group: list[tuple[str, Mapping[str, Any]]], args: argparse.Namespace) -> RunInputs:
+    inputs = assemble(group, _pairs(args.param, "-p"))
+    if inputs.bare_pipeline:
+        run = name_bare_run(inputs.run, name=args.name, namespace=args.namespace)
+        inputs = replace(inputs, run=run)
+    return _with_timeout(inputs, args.timeout) if args.timeout else inputs
+
+
+def _execute(
+    inputs: RunInputs,
+    args: argparse.Namespace,
+    keystore: KeyStore,
+    secrets: list[str],
+    features: frozenset[str],
+) -> tuple[RunResult, bool]:
+    """One PipelineRun from start to end: (its result, whether Ctrl-C was pressed)."""
+    cancel_at = None
+    if args.cancel_after:
+        cancel_at = (time.time() + _duration(args.cancel_after, "--cancel-after"), SpecStatus(args.cancel_mode))
+    workdir = Path(tempfile.mkdtemp(prefix="finale-run-"))
     printer = ProgressPrinter(sys.stderr if args.output else sys.stdout, secrets, quiet=bool(args.output))
     executor: LocalExecutor | None = None
     try:
@@ -168,7 +211,7 @@ def main(args: argparse.Namespace) -> int:
             progress=printer,
             cancel_at=cancel_at,
         )
-        with Interrupts(control):
+        with Interrupts(control) as interrupts:
             result = engine.execute()
     finally:
         if executor is not None:
@@ -177,9 +220,7 @@ def main(args: argparse.Namespace) -> int:
             print(f"working folder kept: {workdir}", file=sys.stderr)
         else:
             shutil.rmtree(workdir, ignore_errors=True)
-    text = format_objects(result, args.output) if args.output else format_summary(result)
-    write_to_reader(mask(text, secrets), sys.stdout)
-    return EXIT_OK if result.condition.status == "True" else EXIT_FAILED
+    return result, interrupts.count > 0
 
 
 def _duration(text: str, flag: str) -> float:
@@ -190,8 +231,6 @@ def _duration(text: str, flag: str) -> float:
 
 
 def _with_timeout(inputs: RunInputs, text: str) -> RunInputs:
-    from dataclasses import replace
-
     from finale.core.tekton.parse import timeouts
 
     _duration(text, "--timeout")

@@ -1,13 +1,15 @@
 """Which PipelineRuns one `finale run` starts: each one in the files in turn (as `kubectl create
--f` creates every object of a multi-document file), the one `--name` picks, or one made from a
-bare Pipeline; `-n` sets their namespace as `kubectl -n` does.
+-f` creates every object of a multi-document file), or the one `--name` picks; `-n` sets their
+namespace as `kubectl -n` does. A bare Pipeline's run is named with `--name`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
+from finale.core.tekton.model import PipelineRun
 from finale.errors import InputError
 
 Doc = tuple[str, Mapping[str, Any]]
@@ -29,26 +31,15 @@ def select_runs(docs: Sequence[Doc], *, name: str | None, namespace: str | None)
     runs = [d for d in docs if d[1].get("kind") == "PipelineRun"]
     others = [d for d in docs if d[1].get("kind") != "PipelineRun"]
     if not runs:
-        pipelines = [d for d in docs if d[1].get("kind") == "Pipeline"]
-        if len(pipelines) != 1:
-            return [list(docs)]  # none or several: assembling words the problem
-        runs = [_run_for(pipelines[0], name)]
-    elif name is not None:
+        return [list(docs)]  # a bare Pipeline: assembling makes its run (see `name_bare_run`)
+    if name is not None:
         runs = _pick(runs, name)
     return [[_in_namespace(run, namespace), *others] for run in runs]
 
 
-def _run_for(pipeline: Doc, name: str | None) -> Doc:
-    """The PipelineRun `tkn pipeline start` would create, named `<pipeline>-run` or `--name`."""
-    source, doc = pipeline
-    pipeline_name = str(_meta(doc).get("name", ""))
-    run = {
-        "apiVersion": "tekton.dev/v1",
-        "kind": "PipelineRun",
-        "metadata": {"name": name or f"{pipeline_name}-run"},
-        "spec": {"pipelineRef": {"name": pipeline_name}},
-    }
-    return source, run
+def name_bare_run(run: PipelineRun, *, name: str | None, namespace: str | None) -> PipelineRun:
+    """The PipelineRun made for a bare Pipeline (`<pipeline>-run`), named as asked."""
+    return replace(run, name=name or run.name, namespace=namespace or run.namespace)
 
 
 def _pick(runs: list[Doc], name: str) -> list[Doc]:
