@@ -16,6 +16,13 @@ from finale.core.tekton.taskrun import build_taskruns, propagate_workspaces
 from finale.engine.protocols import AttemptOutcome, AttemptRequest, Clock, Progress, StepExecutor
 from finale.errors import FinaleError
 
+# Failure reasons the TaskRun reconciler sets itself (failTaskRun, validateTaskRunResults) rather
+# than reading them from a completed pod; only the pod path turns a failure into FailureIgnored
+# (pod/status.go updateCompletedTaskRunStatus), so these stay as they are under onError: continue.
+_SET_AFTER_THE_POD = frozenset(
+    {"TaskRunTimeout", "TaskRunCancelled", "TaskRunValidationFailed", "TaskRunResultLargerThanAllowedLimit"}
+)
+
 
 class InvalidParamValue(FinaleError):
     """A TaskRun about to be created has a value outside its Task's enum: the run fails."""
@@ -146,11 +153,7 @@ class TaskRuns:
             retries_status=(),
         )
         if outcome.succeeded or len(tr.retries_status) >= tr.retries:
-            if (
-                not outcome.succeeded
-                and tr.on_error == "continue"
-                and outcome.reason not in ("TaskRunTimeout", "TaskRunCancelled")
-            ):
+            if not outcome.succeeded and tr.on_error == "continue" and outcome.reason not in _SET_AFTER_THE_POD:
                 attempt = replace(attempt, reason="FailureIgnored")
             final = replace(attempt, retries_status=tr.retries_status)
             self.progress.taskrun_finished(final)
