@@ -71,8 +71,9 @@ def _lookup(facts: RunFacts, variable: str, unread: set[str]) -> str:
         return "skip" if not facts.is_successful(task) else "invalid"
     if len(parts) == 5:
         return "ok" if isinstance(value, dict) and parts[4] in value else "invalid"
-    if isinstance(value, list) and index not in ("", "*"):
-        return "ok" if index.isdigit() and int(index) < len(value) else "invalid"
+    if isinstance(value, list) and index != "*":
+        # strconv.Atoi's error is ignored: no index (or a bad one) reads element 0.
+        return "ok" if (int(index) if index.isdigit() else 0) < len(value) else "invalid"
     return "ok"
 
 
@@ -83,6 +84,25 @@ def _replacements(spec: PipelineSpec, facts: RunFacts) -> Replacements:
         if results:
             rep = rep.merge(value_replacements(f"finally.{task.name}.results", results))  # type: ignore[arg-type]
     return rep
+
+
+def _with_first_elements(rep: Replacements, facts: RunFacts, variables: list[str]) -> Replacements:
+    """An array result named without `[*]` or an index stands for its first element.
+
+    ApplyTaskResultsToPipelineResults parses the missing index with strconv.Atoi and ignores
+    the error, so `$(tasks.t.results.list)` becomes `list[0]`.
+    """
+    firsts: dict[str, str] = {}
+    for variable in variables:
+        parts = variable.split(".")
+        if len(parts) == 4 and not _INDEXED.match(parts[3]):
+            value = (facts.results_of(parts[1]) or {}).get(parts[3])
+            if isinstance(value, list) and value:
+                firsts[variable] = value[0]
+    if not firsts:
+        return rep
+    arrays = {k: v for k, v in rep.arrays.items() if k not in firsts}
+    return Replacements({**rep.strings, **firsts}, arrays, rep.objects)
 
 
 def pipeline_results(spec: PipelineSpec, facts: RunFacts, run_name: str) -> PipelineResults:
@@ -109,7 +129,7 @@ def pipeline_results(spec: PipelineSpec, facts: RunFacts, run_name: str) -> Pipe
             if verdict == "invalid":
                 bad.append(name)
         if valid:
-            out.append({"name": name, "value": apply_value(value, rep)})
+            out.append({"name": name, "value": apply_value(value, _with_first_elements(rep, facts, variables))})
     failure = ""
     if bad:
         failure = (
