@@ -121,6 +121,9 @@ class Engine:
             try:
                 facts = self._facts(spec, parents)
                 failure = self._resolution_failure(facts)
+                if failure is None and self._tasks_timeout_ends_run(spec, facts):
+                    self.taskruns.cancel_running(spec.tasks, CANCELLED_BY_TIMEOUT)
+                    return self._result(spec, status.condition(facts, self.run.name), facts)
                 acted = False if failure is not None else self._act(spec, facts)
             except CelEvaluationError as exc:
                 failure = self._cel_failed(str(exc))
@@ -154,6 +157,17 @@ class Engine:
             return status.Condition("False", "PipelineValidationFailed", invalid)
         problem = cel_failure(facts)
         return None if problem is None else self._cel_failed(problem)
+
+    def _tasks_timeout_ends_run(self, spec: PipelineSpec, facts: RunFacts) -> bool:
+        """The tasks timeout passed while DAG tasks run and there is no finally task.
+
+        reconcile cancels those TaskRuns and, in the same pass, GetPipelineConditionStatus ends
+        the run (PipelineRunTimeout): the condition and skippedTasks are those of the TaskRuns
+        still running, as for the pipeline timeout.
+        """
+        if spec.finally_ or self.finally_start is not None or not facts.tasks_timed_out():
+            return False
+        return any(facts.is_running(t.name) for t in spec.tasks)
 
     def _cel_failed(self, problem: str) -> status.Condition:
         message = f"[User error] Error evaluating CEL {self.run.name}: {problem}"
