@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from finale.adapters.executor.results import TOO_LARGE, read_results
+from finale.adapters.executor.results import TerminationWatch, read_results
 from finale.adapters.executor.secrets import KeyStore
 from finale.adapters.executor.step_command import StepStartError, step_command
 from finale.adapters.executor.step_process import kill_group, pump_output
@@ -150,9 +150,17 @@ class LocalExecutor:
         deadline = start + tr.timeout if tr.timeout else None
         plans = plan_steps(tr.task_spec, tr.params, ctx)
         cwd_root = ws_root if bound else base
-        steps, failure = self._steps(tr.name, plans, ctx, cwd_root, base, deadline, tr.timeout or 0.0)
+        watch = (
+            None
+            if self.sidecar_logs or not tr.task_spec.get("results")
+            else TerminationWatch(tr.task_spec, results_dir)
+        )
+        steps, failure = self._steps(tr.name, plans, ctx, cwd_root, base, deadline, tr.timeout or 0.0, watch)
         end = time.time()
-        results, result_error = read_results(tr.task_spec, results_dir, sidecar_logs=self.sidecar_logs)
+        reported = watch.kept if watch is not None and watch.overflow else None
+        results, result_error = read_results(tr.task_spec, results_dir, sidecar_logs=self.sidecar_logs, texts=reported)
+        if watch is not None and watch.overflow and _overflow_fails_first(watch.overflow, steps, failure):
+            failure = ("StepFailed", f'"{watch.overflow}" exited with code 1: Error')
         live = self.live.get(tr.name)
         if live is not None and live.cancelled:
             return AttemptOutcome(
@@ -167,12 +175,6 @@ class LocalExecutor:
             )
         if failure is None and result_error is not None:
             failure = result_error
-            if result_error[0] == TOO_LARGE:
-                # The step that wrote them fails with exit code 1: the TaskRun's reason is a
-                # plain step failure, and no result reaches the TaskRun status.
-                container = steps[-1].container if steps else "step"
-                failure = ("StepFailed", f'"{container}" exited with code 1: Error')
-                results = {}
         if failure is None:
             return AttemptOutcome(
                 name=tr.name,
@@ -204,6 +206,7 @@ class LocalExecutor:
         base: Path,
         deadline: float | None,
         tr_timeout: float,
+        watch: TerminationWatch | None = None,
     ) -> tuple[tuple[StepState, ...], tuple[str, str] | None]:
         states: list[StepState] = []
         failure: tuple[str, str] | None = None
@@ -213,6 +216,8 @@ class LocalExecutor:
                 continue
             state, failure = self._one_step(tr_name, plan, ctx, ws_root, base, deadline, tr_timeout)
             states.append(state)
+            if watch is not None and state.termination_reason != "Cancelled":
+                watch.after_step(plan.name)
         return tuple(states), failure
 
     def _one_step(
@@ -338,3 +343,18 @@ class LocalExecutor:
 
 def replace_reason(state: StepState, termination: str) -> StepState:
     return replace(state, termination_reason=termination)
+
+
+def _overflow_fails_first(container: str, steps: tuple[StepState, ...], failure: tuple[str, str] | None) -> bool:
+    """The overflowing step is the TaskRun's failure unless an earlier step failed on its own.
+
+    The failure message names the first container that exited non-zero (pod/status.go
+    getFailureMessage); a TaskRun timeout or cancel is decided by the controller instead.
+    """
+    if failure is None:
+        return True
+    if failure[0] != "StepFailed":
+        return False
+    names = [s.container for s in steps]
+    failed = next((i for i, s in enumerate(steps) if s.termination_reason in ("Error", "TimeoutExceeded")), len(steps))
+    return names.index(container) <= failed

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +16,45 @@ TERMINATION_LIMIT = 4096
 TOO_LARGE = "TerminationMessageTooLarge"
 
 
+def _read_texts(task_spec: Mapping[str, Any], results_dir: Path) -> dict[str, str]:
+    """The declared results whose file exists, as text."""
+    texts: dict[str, str] = {}
+    for decl in task_spec.get("results") or ():
+        path = results_dir / str(decl.get("name", ""))
+        if path.is_file():
+            texts[path.name] = path.read_text(encoding="utf-8", errors="replace")
+    return texts
+
+
+@dataclass
+class TerminationWatch:
+    """The results each step's entrypoint reports in its own termination message.
+
+    After every step that ran, the entrypoint reads all declared result files into that
+    container's message (entrypoint/entrypointer.go readResultsFromDisk); a message over 4096
+    bytes makes that step exit 1 (termination/write.go errTooLong) while the steps after it still
+    run, and the TaskRun keeps the results of the messages that fitted.
+    """
+
+    task_spec: Mapping[str, Any]
+    results_dir: Path
+    kept: dict[str, str] = field(default_factory=dict)
+    overflow: str = ""  # the first container whose message was too long
+
+    def after_step(self, container: str) -> None:
+        texts = _read_texts(self.task_spec, self.results_dir)
+        if _termination_size(texts) > TERMINATION_LIMIT:
+            self.overflow = self.overflow or container
+        else:
+            self.kept.update(texts)
+
+
 def read_results(
-    task_spec: Mapping[str, Any], results_dir: Path, *, sidecar_logs: bool = False
+    task_spec: Mapping[str, Any],
+    results_dir: Path,
+    *,
+    sidecar_logs: bool = False,
+    texts: Mapping[str, str] | None = None,  # what the pod reported, if not the folder as it is
 ) -> tuple[dict[str, ParamValue], tuple[str, str] | None]:
     """Declared results whose file exists; typed as Tekton types them, then validated.
 
@@ -24,15 +62,14 @@ def read_results(
     missing object keys (taskrun/validate_taskrun.go, validateTaskRunResults).
     """
     results: dict[str, ParamValue] = {}
-    texts: dict[str, str] = {}
+    texts = dict(texts) if texts is not None else _read_texts(task_spec, results_dir)
     mismatched: list[str] = []
     missing_keys: dict[str, list[str]] = {}
     for decl in task_spec.get("results") or ():
         name = str(decl.get("name", ""))
-        path = results_dir / name
-        if not path.is_file():
+        if name not in texts:
             continue
-        texts[name] = text = path.read_text(encoding="utf-8", errors="replace")
+        text = texts[name]
         rtype = decl.get("type") or ("object" if decl.get("properties") else "string")
         value, actual = (text, "string") if rtype == "string" else _typed_result(text)
         if actual != rtype:
