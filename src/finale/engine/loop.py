@@ -1,7 +1,8 @@
 """The loop: facts -> actions -> executor -> facts, until the PipelineRun condition is final.
 
-Every pass rebuilds the facts from the TaskRuns, as Tekton's level-triggered controller does;
-all I/O goes through the executor, the clock and the progress protocols.
+Every pass gives the same facts a rebuild from the TaskRuns would (as Tekton's level-triggered
+controller makes them), worked out incrementally (incremental.py); all I/O goes through the
+executor, the clock and the progress protocols.
 """
 
 from __future__ import annotations
@@ -11,15 +12,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from finale.core.tekton import skips, status
+from finale.core.tekton import status
 from finale.core.tekton.facts import RunFacts
 from finale.core.tekton.model import PipelineRun, PipelineSpec, SpecStatus
 from finale.core.tekton.resolve import RunFailure
-from finale.core.tekton.resolve_checks import result_index_failure
+from finale.core.tekton.resolve_checks import indexes_results, result_index_failure
 from finale.core.tekton.run_checks import prepare_run
 from finale.core.tekton.run_result import RunResult, add_run_details
 from finale.core.tekton.state import CANCELLED_BY_TIMEOUT, CANCELLED_BY_USER, TaskRunState
 from finale.core.tekton.when import CelEvaluationError, cel_failure
+from finale.engine.incremental import Incremental, Pass, Tracker, TrackerFactory
 from finale.engine.protocols import Clock, Progress, StepExecutor
 from finale.engine.taskruns import InvalidParamValue, TaskRuns
 
@@ -57,6 +59,7 @@ class Engine:
         control: Control | None = None,
         progress: Progress | None = None,
         cancel_at: tuple[float, SpecStatus] | None = None,
+        tracker: TrackerFactory = Incremental,  # incremental.Reference: rebuild every pass
     ) -> None:
         self.run = run
         self.raw_spec = raw_spec
@@ -76,6 +79,10 @@ class Engine:
             progress=self.progress,
             done=lambda outcome: self.control.events.put(("done", outcome)),
         )
+        self.make_tracker = tracker
+        self.tracker: Tracker | None = None
+        self.has_cel = False
+        self.indexes = False
         self.finally_start: float | None = None
         self.reported_skips: set[str] = set()
         self.start = 0.0
@@ -97,7 +104,11 @@ class Engine:
 
     # --- the loop --------------------------------------------------------------------------
 
-    def _facts(self, spec: PipelineSpec, parents: Mapping[str, tuple[str, ...]]) -> RunFacts:
+    def _pass(self, spec: PipelineSpec, parents: Mapping[str, tuple[str, ...]]) -> Pass:
+        if self.tracker is None:
+            self.tracker = self.make_tracker(spec, parents)
+            self.has_cel = any(w.cel for t in spec.all_tasks() for w in t.when)
+            self.indexes = indexes_results(spec)
         facts = RunFacts(
             spec=spec,
             parents=parents,
@@ -108,23 +119,24 @@ class Engine:
             finally_start=self.finally_start,
             now=self.clock.now(),
         )
-        return skips.compute_skips(facts)
+        return self.tracker.compute(facts, self.taskruns.take_changed())
 
     def _loop(self, spec: PipelineSpec, parents: Mapping[str, tuple[str, ...]]) -> RunResult:
         while True:
             self._drain_events(block=False, spec=spec)
             if self.spec_status == SpecStatus.CANCELLED:
                 # Tekton ends the run in the same pass, without recomputing skippedTasks.
-                facts = self._facts(spec, parents)
+                facts = self._pass(spec, parents).facts
                 self.taskruns.cancel_running(spec.all_tasks(), CANCELLED_BY_USER)
                 return self._result(spec, status.cancelled(self.run.name), facts, with_results=False)
             try:
-                facts = self._facts(spec, parents)
+                now = self._pass(spec, parents)
+                facts = now.facts
                 failure = self._resolution_failure(facts)
                 if failure is None and self._tasks_timeout_ends_run(spec, facts):
                     self.taskruns.cancel_running(spec.tasks, CANCELLED_BY_TIMEOUT)
                     return self._result(spec, status.condition(facts, self.run.name), facts)
-                acted = False if failure is not None else self._act(spec, facts)
+                acted = False if failure is not None else self._act(spec, now)
             except CelEvaluationError as exc:
                 failure = self._cel_failed(str(exc))
             except InvalidParamValue as exc:
@@ -139,8 +151,8 @@ class Engine:
                 # The run is marked timed out in the pass that cancels its TaskRuns, so skip
                 # reasons are those of the TaskRuns still running (spec §2.8).
                 self.taskruns.cancel_running(spec.all_tasks(), CANCELLED_BY_TIMEOUT)
-                return self._result(spec, status.condition(facts, self.run.name), facts)
-            cond = status.condition(facts, self.run.name)
+                return self._result(spec, status.condition(facts, self.run.name, now.counts), facts)
+            cond = status.condition(facts, self.run.name, now.counts)
             self._report_skips(facts)
             if cond.done:
                 return self._result(spec, cond, facts)
@@ -150,12 +162,13 @@ class Engine:
         """What ends the run while resolving its tasks, before anything is scheduled.
 
         reconcile resolves every PipelineTask (index checks on resolved array results), then
-        evaluates every CEL guard (pipelinerun.go), on every pass.
+        evaluates every CEL guard (pipelinerun.go), on every pass. Both look at every task, so
+        only a pipeline that has such references or guards pays for them.
         """
-        invalid = result_index_failure(facts, self.run.namespace, self.run.name)
+        invalid = result_index_failure(facts, self.run.namespace, self.run.name) if self.indexes else None
         if invalid is not None:
             return status.Condition("False", "PipelineValidationFailed", invalid)
-        problem = cel_failure(facts)
+        problem = cel_failure(facts) if self.has_cel else None
         return None if problem is None else self._cel_failed(problem)
 
     def _tasks_timeout_ends_run(self, spec: PipelineSpec, facts: RunFacts) -> bool:
@@ -173,9 +186,9 @@ class Engine:
         message = f"[User error] Error evaluating CEL {self.run.name}: {problem}"
         return status.Condition("False", "CELEvaluationFailed", message)
 
-    def _act(self, spec: PipelineSpec, facts: RunFacts) -> bool:
+    def _act(self, spec: PipelineSpec, now: Pass) -> bool:
         """One pass of decisions; True when anything changed, so the facts must be rebuilt."""
-        dag_running = [t for t in spec.tasks if facts.is_running(t.name)]
+        facts, dag_running = now.facts, now.dag_running
         if self.spec_status == SpecStatus.CANCELLED_RUN_FINALLY and dag_running:
             return self.taskruns.cancel_running(spec.all_tasks(), CANCELLED_BY_USER)
         if self.finally_start is None and facts.tasks_timed_out() and dag_running:
@@ -185,12 +198,12 @@ class Engine:
             return True
         if facts.pipeline_timed_out():
             return False
-        ready = skips.ready_dag_tasks(facts)
+        ready = now.ready
         for task in ready:
             self.taskruns.start(facts.resolve(task).task)
         if ready:
             return True
-        if facts.dag_done():
+        if now.dag_done:
             started = False
             if self.finally_start is None:
                 self.finally_start = facts.now

@@ -50,13 +50,28 @@ class TaskRuns:
         self.progress = progress
         self.done = done  # where the executor hands each finished attempt
         self.by_task: dict[str, tuple[TaskRunState, ...]] = {}
+        self.task_of: dict[str, str] = {}  # TaskRun name -> PipelineTask name
+        self.unfinished: set[str] = set()  # PipelineTasks with a TaskRun running or to be retried
+        self.changed: set[str] = set()  # PipelineTasks whose TaskRuns changed since `take_changed`
 
     def snapshot(self) -> dict[str, tuple[TaskRunState, ...]]:
         return dict(self.by_task)
 
+    def take_changed(self) -> set[str]:
+        changed, self.changed = self.changed, set()
+        return changed
+
     def has_pending(self) -> bool:
-        """True while an attempt is running or a retry is about to run."""
-        return any(not tr.finished or tr.reason == "ToBeRetried" for runs in self.by_task.values() for tr in runs)
+        """True while an attempt is running or a retry is about to run (a retry is unfinished)."""
+        return bool(self.unfinished)
+
+    def _store(self, name: str, runs: tuple[TaskRunState, ...]) -> None:
+        self.by_task[name] = runs
+        self.changed.add(name)
+        if all(tr.finished for tr in runs):
+            self.unfinished.discard(name)
+        else:
+            self.unfinished.add(name)
 
     def start(self, task: PipelineTask) -> None:
         # An embedded taskSpec carries the pipeline-level substitutions; a referenced Task does not.
@@ -73,8 +88,9 @@ class TaskRuns:
             replace(r, start=now, reason="Running", message="Not all Steps in the Task have finished executing")
             for r in runs
         )
-        self.by_task[task.name] = started
+        self._store(task.name, started)
         for tr in started:
+            self.task_of[tr.name] = task.name
             self.progress.taskrun_started(tr)
             self._launch(tr, 0)
 
@@ -105,9 +121,8 @@ class TaskRuns:
         changed = False
         now = self.clock.now()
         names = {t.name for t in tasks}
-        for name, runs in list(self.by_task.items()):
-            if name not in names:
-                continue
+        for name in [n for n in self.by_task if n in names and n in self.unfinished]:
+            runs = self.by_task[name]
             updated = []
             for tr in runs:
                 if not tr.finished:
@@ -124,21 +139,21 @@ class TaskRuns:
                     self.progress.taskrun_finished(tr)
                     changed = True
                 updated.append(tr)
-            self.by_task[name] = tuple(updated)
+            self._store(name, tuple(updated))
         return changed
 
     def record(self, outcome: AttemptOutcome) -> None:
-        for name, runs in self.by_task.items():
-            for i, tr in enumerate(runs):
-                if tr.name != outcome.name:
-                    continue
-                if tr.finished:  # cancelled by us already: keep the step details only
-                    # failTaskRun (taskrun.go) copies no results: the pod never completed.
-                    updated = replace(tr, steps=outcome.steps or tr.steps)
-                else:
-                    updated = self._apply_outcome(tr, outcome)
-                self.by_task[name] = (*runs[:i], updated, *runs[i + 1 :])
-                return
+        name = self.task_of.get(outcome.name, "")
+        runs = self.by_task.get(name, ())
+        for i, tr in enumerate(runs):
+            if tr.name != outcome.name:
+                continue
+            if tr.finished:  # cancelled by us already: keep the step details only
+                updated = replace(tr, steps=outcome.steps or tr.steps, results=outcome.results or tr.results)
+            else:
+                updated = self._apply_outcome(tr, outcome)
+            self._store(name, (*runs[:i], updated, *runs[i + 1 :]))
+            return
 
     def _apply_outcome(self, tr: TaskRunState, outcome: AttemptOutcome) -> TaskRunState:
         attempt = replace(

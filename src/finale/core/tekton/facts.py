@@ -6,7 +6,7 @@ skip reason reported at the end is the one the final state gives (spec §0.5, §
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -15,7 +15,7 @@ from finale.core.tekton.model import PipelineSpec, PipelineTask, SpecStatus, Tim
 from finale.core.tekton.parse import pipeline_task
 from finale.core.tekton.state import TaskRunState
 from finale.core.tekton.taskrun import count_combinations
-from finale.core.tekton.variables import Replacements, apply_deep, result_refs, value_replacements
+from finale.core.tekton.variables import Replacements, apply_deep, named_tasks, result_refs, value_replacements
 
 # Where ApplyPipelineTaskContexts substitutes the matrix context variables.
 _MATRIX_CONTEXT_FIELDS = frozenset({"params", "matrix", "displayName"})
@@ -68,6 +68,21 @@ class RunFacts:
     _results: list[Replacements] = field(default_factory=list)
     _stopping: list[bool] = field(default_factory=list)
     _outcomes: dict[str, str] = field(default_factory=dict)
+    _statuses: list[Replacements] = field(default_factory=list)
+    _names: list[frozenset[str]] = field(default_factory=list)
+
+    def fresh(self) -> RunFacts:
+        """The same inputs with nothing worked out yet: no skips, failures or cached answers."""
+        return RunFacts(
+            spec=self.spec,
+            parents=self.parents,
+            taskruns=self.taskruns,
+            spec_status=self.spec_status,
+            timeouts=self.timeouts,
+            start=self.start,
+            finally_start=self.finally_start,
+            now=self.now,
+        )
 
     # --- task predicates (spec §2.5) -------------------------------------------------------
 
@@ -128,6 +143,10 @@ class RunFacts:
                 )
             )
         return self._stopping[0]
+
+    def know_stopping(self, stopping: bool) -> None:
+        """Take `is_stopping` from a caller that keeps it up to date as TaskRuns change."""
+        self._stopping[:] = [stopping]
 
     def pipeline_timed_out(self) -> bool:
         limit = self.timeouts.pipeline
@@ -196,33 +215,42 @@ class RunFacts:
                 result = "Completed"
         return result
 
-    def status_replacements(self) -> Replacements:
-        rep = Replacements(strings={"tasks.status": self.aggregate_status()})
-        for t in self.spec.tasks:
-            rep.strings[f"tasks.{t.name}.status"] = self.task_status(t.name)
-            rep.strings[f"tasks.{t.name}.reason"] = self.task_reason(t.name)
-        return rep
+    def result_replacements(self, names: Iterable[str] | None = None) -> Replacements:
+        """`$(tasks.<t>.results...)` of the finished tasks among `names` (default: all).
 
-    def result_replacements(self) -> Replacements:
-        if self._results:
+        A key names its task, so substituting a document needs only the tasks it names.
+        """
+        if names is None:
+            if not self._results:
+                self._results.append(self.result_replacements(t.name for t in self.spec.tasks))
             return self._results[0]
         rep = Replacements()
-        for t in self.spec.tasks:
-            results = self.results_of(t.name)
+        for name in names:
+            results = self.results_of(name) if name in self._dag_names() else None
             if results:
-                rep = rep.merge(value_replacements(f"tasks.{t.name}.results", results))  # type: ignore[arg-type]
-        self._results.append(rep)
+                rep.update(value_replacements(f"tasks.{name}.results", results))  # type: ignore[arg-type]
         return rep
 
-    def matrix_replacements(self) -> Replacements:
+    def status_replacements(self) -> Replacements:
+        """`$(tasks.status)`, `$(tasks.<t>.status)` and `.reason`: worked out once per pass."""
+        if not self._statuses:
+            rep = Replacements(strings={"tasks.status": self.aggregate_status()})
+            for t in self.spec.tasks:
+                rep.strings[f"tasks.{t.name}.status"] = self.task_status(t.name)
+                rep.strings[f"tasks.{t.name}.reason"] = self.task_reason(t.name)
+            self._statuses.append(rep)
+        return self._statuses[0]
+
+    def matrix_replacements(self, names: Iterable[str] | None = None) -> Replacements:
         """`$(tasks.<t>.matrix.length)` and `$(tasks.<t>.matrix.<result>.length)`.
 
         ApplyPipelineTaskContexts (resources/apply.go): the count comes from the spec, the result
         lengths from whatever TaskRuns exist; neither creates an ordering edge.
         """
         rep = Replacements()
+        wanted = None if names is None else set(names)
         for t in self.spec.tasks:
-            if not t.matrix:
+            if not t.matrix or (wanted is not None and t.name not in wanted):
                 continue
             rep.strings[f"tasks.{t.name}.matrix.length"] = str(count_combinations(t.matrix))
             lengths: dict[str, int] = {}
@@ -232,6 +260,11 @@ class RunFacts:
             for key, n in lengths.items():
                 rep.strings[f"tasks.{t.name}.matrix.{key}.length"] = str(n)
         return rep
+
+    def _dag_names(self) -> frozenset[str]:
+        if not self._names:
+            self._names.append(frozenset(t.name for t in self.spec.tasks))
+        return self._names[0]
 
     def resolve(self, task: PipelineTask, *, statuses: bool = True) -> Resolved:
         """Substitute finished results (and statuses, in finally) into a PipelineTask.
@@ -248,8 +281,8 @@ class RunFacts:
         # All or nothing: ResolveResultRefs returns no value at all when one reference fails,
         # so guards then see the literal `$(tasks...)` text (pipelinerunresolution.go,
         # ResolvePipelineTask).
-        raw = dict(task.raw if missing else apply_deep(task.raw, self.result_replacements()))
-        matrix_rep = self.matrix_replacements()
+        raw = dict(task.raw if missing else apply_deep(task.raw, self.result_replacements(named_tasks(task.raw))))
+        matrix_rep = self.matrix_replacements(named_tasks({k: raw.get(k) for k in _MATRIX_CONTEXT_FIELDS}))
         raw = {k: apply_deep(v, matrix_rep) if k in _MATRIX_CONTEXT_FIELDS else v for k, v in raw.items()}
         if task.is_finally and statuses:
             states = self.status_replacements()

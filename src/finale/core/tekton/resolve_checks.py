@@ -10,11 +10,17 @@ import re
 
 from finale.core.tekton.dag import edge_sources
 from finale.core.tekton.facts import RunFacts
+from finale.core.tekton.model import PipelineSpec
 from finale.core.tekton.variables import strings_in
 
 # `$(tasks.<t>.results.<r>[<i>])`: the only reference form that carries an array index
 # (resultref.go parseExpression, a four-part expression whose name ends in `[i]`).
 _INDEXED_RESULT = re.compile(r"\$\(tasks\.([^.\[\]()\s]+)\.results\.([^.\[\]()\s]+)\[(\d+)\]\)")
+
+
+def indexes_results(spec: PipelineSpec) -> bool:
+    """Whether any PipelineTask reads an array result by index: else no pass needs the check."""
+    return any(_INDEXED_RESULT.search(text) for t in spec.all_tasks() for text in strings_in(edge_sources(t)))
 
 
 def result_index_failure(facts: RunFacts, namespace: str, run_name: str) -> str | None:

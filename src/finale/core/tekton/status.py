@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from finale.core.tekton.durations import format_duration
 from finale.core.tekton.facts import TIMEOUT_SKIPS, RunFacts, SkipReason
-from finale.core.tekton.model import SpecStatus
+from finale.core.tekton.model import PipelineTask, SpecStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,32 +37,40 @@ class Counts:
         return self.succeeded + self.failed + self.cancelled + self.ignored
 
 
-def count(facts: RunFacts) -> Counts:
-    """Every PipelineTask in exactly one bucket, rows tested in Tekton's order (spec §6.2)."""
-    c = {k: 0 for k in Counts.__dataclass_fields__}
-    for task in facts.spec.all_tasks():
-        name = task.name
-        skip = facts.skips.get(name)
-        if facts.is_successful(name):
-            c["succeeded"] += 1
-        elif facts.is_cancelled_for_timeout(name):
-            c["failed"] += 1
-        elif facts.is_cancelled(name):
-            c["cancelled"] += 1
-        elif facts.is_failure(name) and task.continues_on_error:
-            c["ignored"] += 1
-        elif facts.is_failure(name):
-            c["failed"] += 1
-        elif name in facts.validation_failed:
-            c["validation_failed"] += 1
-        elif skip is not None and (skip in TIMEOUT_SKIPS or skip == SkipReason.FINALLY_TIMEOUT):
-            c["skipped"] += 1
-            c["skipped_timeout"] += 1
-        elif skip is not None:
-            c["skipped"] += 1
-        else:
-            c["incomplete"] += 1
+def bucket(facts: RunFacts, task: PipelineTask) -> str:
+    """The one Counts field a PipelineTask falls in, rows tested in Tekton's order (spec §6.2)."""
+    name = task.name
+    skip = facts.skips.get(name)
+    if facts.is_successful(name):
+        return "succeeded"
+    if facts.is_cancelled_for_timeout(name):
+        return "failed"
+    if facts.is_cancelled(name):
+        return "cancelled"
+    if facts.is_failure(name):
+        return "ignored" if task.continues_on_error else "failed"
+    if name in facts.validation_failed:
+        return "validation_failed"
+    if skip is not None and (skip in TIMEOUT_SKIPS or skip == SkipReason.FINALLY_TIMEOUT):
+        return "skipped_timeout"  # counted as skipped too
+    return "incomplete" if skip is None else "skipped"
+
+
+def tally(totals: Mapping[str, int]) -> Counts:
+    """Counts from how many PipelineTasks fell in each `bucket`."""
+    c = dict.fromkeys(Counts.__dataclass_fields__, 0)
+    c.update(totals)
+    c["skipped"] += c["skipped_timeout"]
     return Counts(**c)
+
+
+def count(facts: RunFacts) -> Counts:
+    """Every PipelineTask in exactly one bucket."""
+    totals: dict[str, int] = {}
+    for task in facts.spec.all_tasks():
+        name = bucket(facts, task)
+        totals[name] = totals.get(name, 0) + 1
+    return tally(totals)
 
 
 def _validation_detail(facts: RunFacts) -> str:
@@ -89,8 +98,11 @@ def _finally_done(facts: RunFacts) -> bool:
     return all(facts.is_successful(t.name) or facts.is_failure(t.name) for t in facts.spec.finally_)
 
 
-def condition(facts: RunFacts, run_name: str) -> Condition:
-    """GetPipelineConditionStatus: timeouts first, then running or finished (spec §6.3, §6.4)."""
+def condition(facts: RunFacts, run_name: str, counts: Counts | None = None) -> Condition:
+    """GetPipelineConditionStatus: timeouts first, then running or finished (spec §6.3, §6.4).
+
+    `counts` is `count(facts)`, passed in when the caller keeps it up to date as tasks change.
+    """
     t = facts.timeouts
     if facts.pipeline_timed_out() and t.pipeline is not None:
         return Condition(
@@ -104,7 +116,7 @@ def condition(facts: RunFacts, run_name: str) -> Condition:
             "PipelineRunTimeout",
             f'PipelineRun "{run_name}" failed due to tasks failed to finish within "{format_duration(t.tasks)}"',
         )
-    c = count(facts)
+    c = count(facts) if counts is None else counts
     if c.incomplete:
         return _running(facts, c)
     message = _finished_message(c, facts)

@@ -34,6 +34,12 @@ class Replacements:
             {**self.objects, **other.objects},
         )
 
+    def update(self, other: Replacements) -> None:
+        """`merge` in place, for building one map from many parts."""
+        self.strings.update(other.strings)
+        self.arrays.update(other.arrays)
+        self.objects.update(other.objects)
+
     def __bool__(self) -> bool:
         return bool(self.strings or self.arrays or self.objects)
 
@@ -145,6 +151,15 @@ def strings_in(obj: Any) -> Iterable[str]:
     elif isinstance(obj, Mapping):
         for v in obj.values():
             yield from strings_in(v)
+
+
+# Every task-scoped key (results, matrix, status, reason) starts `tasks.<name>.` inside `$(`.
+_TASK_KEY = re.compile(r"\$\(tasks\.([^.()]*)\.")
+
+
+def named_tasks(obj: Any) -> set[str]:
+    """The task names a document's `$(tasks.<name>....)` references could be looking up."""
+    return {m.group(1) for text in strings_in(obj) if "$(tasks." in text for m in _TASK_KEY.finditer(text)}
 
 
 def result_refs(obj: Any, *, dot_only: bool = False) -> list[tuple[str, str]]:
