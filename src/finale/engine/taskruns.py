@@ -148,10 +148,9 @@ class TaskRuns:
         for i, tr in enumerate(runs):
             if tr.name != outcome.name:
                 continue
-            if tr.finished:  # cancelled by us already: keep the step details only
-                updated = replace(tr, steps=outcome.steps or tr.steps, results=outcome.results or tr.results)
-            else:
-                updated = self._apply_outcome(tr, outcome)
+            # Cancelled by us already: keep the step details only; failTaskRun (taskrun.go)
+            # copies no results, the pod never completed.
+            updated = replace(tr, steps=outcome.steps or tr.steps) if tr.finished else self._apply_outcome(tr, outcome)
             self._store(name, (*runs[:i], updated, *runs[i + 1 :]))
             return
 
