@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from finale.adapters.yaml.load import SourceDoc, read_files
+from finale.core.tekton.cel import CEL_MISSING
 from finale.core.tekton.unsupported import find_unsupported
 from finale.core.validation.document import validate_document
 from finale.errors import FieldError, InputError, ValidationError
@@ -60,6 +61,8 @@ def _feature(text: str) -> str:
     known = (name in _ON_OFF_FEATURES and value in ("", "true", "false")) or (
         sep and value in _VALUED_FEATURES.get(name, ())
     )
+    if known and name == "enable-cel-in-whenexpression" and value != "false" and not _has_cel():
+        raise argparse.ArgumentTypeError(CEL_MISSING.replace("\n ", ";"))
     if known:
         return text
     choices = [*_ON_OFF_FEATURES, *(f"{k}={'|'.join(v)}" for k, v in _VALUED_FEATURES.items())]
@@ -70,6 +73,15 @@ def _feature(text: str) -> str:
     raise argparse.ArgumentTypeError(
         f"{problem}; fix: use one of {', '.join(choices)} (not implemented: {', '.join(_NOT_IMPLEMENTED)})"
     )
+
+
+def _has_cel() -> bool:
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec("cel") is not None
+    except (ImportError, ValueError):  # `sys.modules["cel"] = None` or a broken install
+        return False
 
 
 def add_feature_argument(parser: argparse.ArgumentParser) -> None:

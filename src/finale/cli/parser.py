@@ -41,6 +41,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "finale.cli.commands.graph",
         "draw a Pipeline's tasks, finally tasks and when guards (Mermaid or dot)",
     ),
+    "task": (
+        "finale.cli.commands.task",
+        "print the gitlab-set-status Task finale ships (finale task print | kubectl apply -f -)",
+    ),
     "report": ("finale.cli.commands.report", "post a commit status to GitLab, retrying transient failures"),
     "serve": (
         "finale.cli.commands.serve",

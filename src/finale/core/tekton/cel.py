@@ -25,9 +25,18 @@ class CelError(InputError):
         self.message = message
 
 
-def _cel() -> Any:
-    import cel  # lazy on purpose: importing cel costs ~150 ms
+CEL_MISSING = (
+    "CEL guards need the optional CEL evaluator, which is not installed\n"
+    "  fix: pip install 'finale[cel]' (or pipx install 'finale[cel]'), or use input/operator/values"
+)
 
+
+def _cel() -> Any:
+    try:
+        import cel  # lazy on purpose: importing cel costs ~150 ms
+    except ImportError:
+        # An extra (`finale[cel]`): it pulls typer, rich, pydantic and prompt-toolkit along.
+        raise InputError(CEL_MISSING) from None
     return cel
 
 
