@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
 from collections.abc import Mapping
 from typing import Any
@@ -32,7 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="also fail on the pattern's limits (hard cancel, timeouts.pipeline, stops finally cannot see)",
     )
-    parser.add_argument("-o", "--output", choices=("text", "json"), default="text", help="output format")
+    parser.add_argument("-o", "--output", choices=("text", "json", "yaml"), default="text", help="output format")
     add_feature_argument(parser)
 
 
@@ -52,6 +53,18 @@ def _targets(docs: list[Doc]) -> list[list[Doc]]:
     return [[run, *pipelines, *others] for run in runs] + [[p, *others] for p in alone]
 
 
+def _write_data(data: object, fmt: str) -> None:
+    if fmt == "json":
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+        return
+    from ruamel.yaml import YAML  # only this output needs it
+
+    yaml = YAML()  # round-trip: keys keep their order
+    yaml.default_flow_style = False
+    yaml.representer.ignore_aliases = lambda _data: True
+    yaml.dump(data, sys.stdout)
+
+
 def main(args: argparse.Namespace) -> int:
     docs = read_valid_documents(args.filename, frozenset(args.feature))
     if not any(d.data.get("kind") in ("Pipeline", "PipelineRun") for d in docs):
@@ -62,9 +75,10 @@ def main(args: argparse.Namespace) -> int:
     refuse_unsupported(docs)
     groups = _targets([(d.source, d.data) for d in docs])
     reports = [check_documents(group, args.reporter) for group in groups]
-    if args.output == "json":
+    if args.output in ("json", "yaml"):
         data = [to_data(r, strict=args.strict) for r in reports]
-        sys.stdout.write(json.dumps(data[0] if len(data) == 1 else data, indent=2) + "\n")
+        _write_data(data[0] if len(data) == 1 else data, args.output)
     else:
-        sys.stdout.write("\n".join(format_text(r, strict=args.strict) for r in reports))
+        width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
+        sys.stdout.write("\n".join(format_text(r, strict=args.strict, width=width) for r in reports))
     return EXIT_OK if all(r.passed(strict=args.strict) for r in reports) else EXIT_FAILED

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from finale.core.tekton import dag
-from finale.core.tekton.model import ParamValue, PipelineRun, PipelineSpec, PipelineTask, Timeouts
+from finale.core.tekton.model import ParamValue, PipelineRun, PipelineSpec, PipelineTask, Timeouts, WhenExpression
 from finale.core.tekton.parse import TEKTON_API_VERSIONS, pipeline_run, pipeline_spec, to_v1
 from finale.core.tekton.resolve import RunFailure, apply_run_values, param_values
 from finale.core.tekton.variables import result_refs, strings_in
@@ -18,6 +18,7 @@ from finale.errors import InputError, MissingReferenceError
 
 REPORTER_TASK = "gitlab-set-status"
 _STATUS_REF = re.compile(r"\$\(tasks\.([^.\[\]()\s]+)\.(?:status|reason)\)")
+_REASON_REF = re.compile(r"\$\(tasks\.([^.\[\]()\s]+)\.reason\)")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -41,6 +42,9 @@ class CheckModel:
     observed: frozenset[str]  # DAG tasks whose status, reason or results finally tasks read
     results: Mapping[str, tuple[str, ...]]  # results each DAG task can write
     waves: Mapping[str, int] = field(default_factory=dict)  # 1 = roots, with every guard true
+    declared_when: Mapping[str, tuple[WhenExpression, ...]] = field(default_factory=dict)  # before params
+    fixed_params: frozenset[str] = frozenset()  # set by the PipelineRun: not free in guards
+    reason_read: frozenset[str] = frozenset()  # DAG tasks whose $(tasks.<t>.reason) a reader uses
 
     @property
     def depth(self) -> int:
@@ -135,15 +139,23 @@ def _state_default(task_spec: Mapping[str, Any] | None) -> str | None:
     return None
 
 
+def _reader_fields(spec: PipelineSpec, reporters: Mapping[str, Reporter]) -> list[dict[str, Any]]:
+    readers = [*spec.finally_, *(t for t in spec.tasks if t.name in reporters)]
+    return [{"params": t.raw.get("params"), "when": t.raw.get("when")} for t in readers]
+
+
 def _observed(spec: PipelineSpec, reporters: Mapping[str, Reporter]) -> frozenset[str]:
     dag_names = {t.name for t in spec.tasks}
     found: set[str] = set()
-    readers = [*spec.finally_, *(t for t in spec.tasks if t.name in reporters)]
-    for task in readers:
-        fields = {"params": task.raw.get("params"), "when": task.raw.get("when")}
+    for fields in _reader_fields(spec, reporters):
         found.update(p for p, _ in result_refs(fields))
         found.update(m.group(1) for text in strings_in(fields) for m in _STATUS_REF.finditer(text))
     return frozenset(found & dag_names)
+
+
+def _reason_read(spec: PipelineSpec, reporters: Mapping[str, Reporter]) -> frozenset[str]:
+    texts = (text for fields in _reader_fields(spec, reporters) for text in strings_in(fields))
+    return frozenset(m.group(1) for text in texts for m in _REASON_REF.finditer(text))
 
 
 def _results(spec: PipelineSpec, task_specs: Mapping[str, Mapping[str, Any]]) -> dict[str, tuple[str, ...]]:
@@ -206,4 +218,7 @@ def build_model(docs: Sequence[tuple[str, Mapping[str, Any]]], extra_reporters: 
         observed=_observed(spec, reporters),
         results=_results(spec, task_specs),
         waves=_waves(spec, parents),
+        declared_when={t.name: t.when for t in declared.all_tasks()},
+        fixed_params=frozenset(run.params),
+        reason_read=_reason_read(spec, reporters),
     )

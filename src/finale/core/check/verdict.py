@@ -1,7 +1,7 @@
-"""`finale check`: every outcome of a PipelineRun reports exactly one final GitLab status.
+"""`finale check`: every run of a PipelineRun reports exactly one final GitLab status.
 
-Plays each outcome class (check_classes) with the engine's rules (check_outcomes) and judges
-what the reporters post against how the PipelineRun itself ends. Pure.
+Explores every run the engine's rules allow (play), judges what the reporters post against how
+the PipelineRun itself ends, and keeps the smallest run that shows each problem. Pure.
 """
 
 from __future__ import annotations
@@ -10,10 +10,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from finale.core.check.classes import scenarios
 from finale.core.check.model import CheckModel, Reporter, build_model
-from finale.core.check.outcomes import Outcome, Scenario, simulate
-from finale.core.check.words import describe, explain_none, explain_several, explain_wrong, limit_cover
+from finale.core.check.notes import notes_for
+from finale.core.check.outcomes import Outcome
+from finale.core.check.play import Exploration, explore_model
+from finale.core.check.words import Words
 from finale.core.tekton.when import CelEvaluationError
 from finale.errors import InputError
 
@@ -27,6 +28,7 @@ class Issue:
     context: str
     text: str  # the counterexample in plain words, ending with the fix
     limit: bool = False  # no in-pipeline reporter can avoid it (fails only with --strict)
+    key: tuple[object, ...] = ()  # the same problem in another run has the same key
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -55,6 +57,15 @@ class CheckReport:
     def passed(self, *, strict: bool = False) -> bool:
         return not self.problems(strict=strict)
 
+    def counterexamples(self, *, limits: bool) -> list[Issue]:
+        """Each distinct problem once, shown by its smallest run (classes come smallest first)."""
+        found: dict[tuple[object, ...], Issue] = {}
+        for c in self.classes:
+            for i in c.issues:
+                if i.limit == limits and i.key not in found:
+                    found[i.key] = i
+        return list(found.values())
+
 
 def check_documents(docs: Sequence[tuple[str, Mapping[str, Any]]], reporters: Sequence[str] = ()) -> CheckReport:
     return check_model(build_model(docs, reporters))
@@ -62,134 +73,76 @@ def check_documents(docs: Sequence[tuple[str, Mapping[str, Any]]], reporters: Se
 
 def check_model(model: CheckModel) -> CheckReport:
     try:
-        outcomes = [simulate(model, sc) for sc in scenarios(model)]
-        outcomes += _finally_failures(model, outcomes)
+        exploration = explore_model(model)
     except CelEvaluationError as exc:
         raise InputError(f"{model.source}: a CEL guard cannot be evaluated: {exc}") from None
-    contexts = _contexts(outcomes)
-    results = tuple(_judge(model, o, contexts, outcomes) for o in outcomes)
+    words = Words(model, exploration.abstract)
+    outcomes = exploration.outcomes
+    contexts = tuple(dict.fromkeys(p.context for o in outcomes for p in o.posts)) or ("",)
+    results = tuple(_judge(words, o, contexts, outcomes) for o in outcomes)
     return CheckReport(
         source=model.source,
         reporters=tuple(model.reporters.values()),
         classes=results,
-        notes=tuple(_notes(model, outcomes)),
+        notes=tuple(notes_for(model, exploration)),
     )
 
 
-def _finally_failures(model: CheckModel, outcomes: list[Outcome]) -> list[Outcome]:
-    """A failing finally task turns a run Failed after the reporters decided: play it once, in
-    the first class where a reporter posts success (elsewhere it changes nothing judged here)."""
-    for o in outcomes:
-        if not any(p.state == "success" for p in o.finals) or o.condition.status != "True":
-            continue
-        for name in o.finally_ran:
-            task = model.spec.task(name)
-            if name not in model.reporters and task is not None and not task.continues_on_error:
-                return [simulate(model, replace(o.scenario, finally_fails=name))]
-    return []
-
-
-def _contexts(outcomes: list[Outcome]) -> tuple[str, ...]:
-    found = dict.fromkeys(p.context for o in outcomes for p in o.posts)
-    return tuple(found) or ("",)
-
-
-# Runs nobody interrupted: a reporter must get these right whatever else shares their view.
-_UNINTERRUPTED = frozenset({"green", "when", "fail", "fail-ignored"})
-
-
 def _twin(o: Outcome, outcomes: Sequence[Outcome]) -> Outcome | None:
-    """A class where the state `o` should not post is right, and which the finally tasks cannot
-    tell from `o`: same $(tasks.status), same status, reason and results of the tasks they read.
-
-    Its contradiction is then a limit of the in-pipeline pattern, unless `o` is a run nobody
-    interrupted and the twin is one (stopped, cancelled, timed out): the reporter must get the
-    ordinary run right. A failing finally task is not a question of view (onError fixes it).
+    """For an interrupted run, a run where the state `o` should not post is right and which
+    looks the same to the reporters: the same `$(tasks.status)`, and the same status, reason and
+    results of the tasks they read and of the `onError: continue` tasks. Then `o`'s
+    contradiction is a limit of the in-pipeline pattern. A run nobody interrupted has no twin:
+    guards on the tasks' statuses and reasons can always tell it apart, so the reporters must get
+    it right; nor has a failing finally task (onError fixes it).
     """
-    if not o.aggregate or o.scenario.finally_fails:
+    if not o.aggregate or o.finally_fails or not o.kind:
         return None
     ok = o.condition.status == "True"
     for other in outcomes:
-        if other is o or not other.aggregate or other.scenario.finally_fails:
+        if other is o or not other.aggregate or other.finally_fails or other.hard:
             continue
-        if (other.condition.status == "True") == ok or other.signature != o.signature:
-            continue
-        if o.scenario.kind in _UNINTERRUPTED and other.scenario.kind not in _UNINTERRUPTED:
-            continue
-        return other
+        if (other.condition.status == "True") != ok and other.read_view == o.read_view:
+            return other
     return None
 
 
-def _judge(model: CheckModel, o: Outcome, contexts: tuple[str, ...], outcomes: Sequence[Outcome]) -> ClassResult:
-    hard = o.scenario.kind in ("cancelled", "pipeline-timeout")  # Tekton runs no finally task
-    twin = None if hard else _twin(o, outcomes)
+def _judge(words: Words, o: Outcome, contexts: tuple[str, ...], outcomes: Sequence[Outcome]) -> ClassResult:
+    twin = None if o.hard else _twin(o, outcomes)
     issues: list[Issue] = []
+    ends = (o.condition.status, o.condition.reason)
+    key: tuple[object, ...]
     for context in contexts:
         posts = [p for p in o.posts if p.context == context]
         finals = [p for p in posts if p in o.finals]
         for bad in (p for p in posts if p not in o.finals and p.state not in ("running", "pending")):
-            text = (
-                f"`{bad.reporter}` posts STATE {bad.state!r}: not a GitLab state (pending, running, success, "
-                "failed, canceled) nor a Tekton aggregate status; fix its STATE param"
-            )
-            issues.append(Issue(kind="bad-state", context=context, text=text))
+            key = ("bad-state", context, bad.reporter, bad.state)
+            issues.append(Issue(kind="bad-state", context=context, text=words.bad_state(bad), key=key))
         if not finals:
-            issues.append(Issue(kind="no-status", context=context, text=explain_none(model, o, context, hard)))
+            key = ("no-status", context, ends, o.in_finally, o.aggregate)
+            issues.append(Issue(kind="no-status", context=context, text=words.none(o, context), key=key))
         elif len(finals) > 1:
-            issues.append(Issue(kind="several", context=context, text=explain_several(model, o, finals, context)))
+            key = ("several", context, tuple((p.reporter, p.state) for p in finals))
+            issues.append(Issue(kind="several", context=context, text=words.several(o, finals, context), key=key))
         wrong = [p for p in finals if (p.state == "success") != (o.condition.status == "True")]
         if wrong:
-            text = explain_wrong(model, o, wrong[0], twin)
             # A DAG reporter's mistake is never a limit: it can move to finally.
             unavoidable = twin is not None and wrong[0].is_finally
-            issues.append(Issue(kind="contradiction", context=context, text=text, limit=unavoidable))
-    if hard:  # whatever went wrong, only a reporter outside the run can post here
+            key = ("contradiction", context, wrong[0].reporter, wrong[0].state, ends, o.kind, o.in_finally, unavoidable)
+            if o.finally_fails:
+                key = ("finally-fails", context, wrong[0].reporter, o.finally_fails)
+            text = words.wrong(o, wrong[0], twin if unavoidable else None)
+            issues.append(Issue(kind="contradiction", context=context, text=text, limit=unavoidable, key=key))
+    if o.hard:  # whatever went wrong, only a reporter outside the run can post here
         issues = [replace(i, limit=True) for i in issues]
-    limit = hard or (bool(issues) and all(i.limit for i in issues))
+    limit = o.hard or (bool(issues) and all(i.limit for i in issues))
     return ClassResult(
         outcome=o,
-        label=describe(model, o.scenario),
+        label=words.describe(o),
         limit=limit,
         issues=tuple(issues),
-        covered_by=limit_cover(model, o.scenario, twin) if limit else "",
+        covered_by=words.cover(o, twin) if limit else "",
     )
 
 
-def _notes(model: CheckModel, outcomes: list[Outcome]) -> list[str]:
-    notes = []
-    green = outcomes[0]
-    skipped = [n for n, why in green.finally_skipped.items() if why == "When Expressions evaluated to false"]
-    if green.condition.status == "True" and green.condition.reason == "Completed" and skipped:
-        notes.append(
-            f"a green run ends Completed, not Succeeded: Tekton counts the finally task {skipped[0]} "
-            "skipped by its when as a skipped task; GitLab still gets success"
-        )
-    notes += _none_notes(model)
-    if not model.reporters:
-        notes.append(
-            "no reporter found: a reporter is a task whose taskRef (or embedded spec) is gitlab-set-status, "
-            "or a task named with --reporter"
-        )
-    if model.timeouts.tasks is None:
-        notes.append("timeouts.tasks is not set: its class applies to runs that set timeouts.tasks or timeouts.finally")
-    notes.append(
-        "assumed: DAG guards can go either way, results hold placeholder values, and each reporter reaches "
-        "GitLab (a reporter that fails posts nothing and ends the run Failed)"
-    )
-    return notes
-
-
-def _none_notes(model: CheckModel) -> list[str]:
-    """Say that leaving `None` out of a reporter's guard is fine (the seed's answer lists it)."""
-    notes = []
-    for task in model.spec.finally_:
-        guards = [w for w in task.when if w.input == "$(tasks.status)" and w.operator == "in"]
-        if task.name in model.reporters and guards and all("None" not in w.values for w in guards):
-            notes.append(
-                f"{task.name}: its when does not list None; that is fine: finally tasks never see None "
-                "($(tasks.status) is computed once every DAG task is done)"
-            )
-    return notes
-
-
-__all__ = ["CheckReport", "ClassResult", "Issue", "Scenario", "check_documents", "check_model"]
+__all__ = ["CheckReport", "ClassResult", "Exploration", "Issue", "check_documents", "check_model"]

@@ -1,11 +1,25 @@
-"""The words of `finale check`: each class and each counterexample in plain language, with a fix."""
+"""The words of `finale check`: each run and each counterexample in plain language, with a fix."""
 
 from __future__ import annotations
 
+from finale.core.check import fixes
 from finale.core.check.model import CheckModel
-from finale.core.check.outcomes import Outcome, Post, Scenario
+from finale.core.check.outcomes import Event, Outcome, Post
+from finale.core.check.quotient import Abstract
 
-_EXTERNAL = "an external reporter watching the PipelineRun's final condition (finale serve)"
+WHEN = "When Expressions evaluated to false"
+SERVE = (
+    "only a reporter watching the PipelineRun's final condition from outside the run (finale serve) "
+    "can report these: finally tasks run before the run's end, or not at all"
+)
+_INTERRUPTS = {
+    "cancelled": "the run is cancelled (Cancelled)",
+    "pipeline-timeout": "timeouts.pipeline expires",
+    "tasks-timeout": "timeouts.tasks expires",
+    "finally-timeout": "timeouts.finally expires",
+    "cancelled-run-finally": "the run is cancelled gracefully (CancelledRunFinally)",
+    "stopped-run-finally": "the run is stopped gracefully (StoppedRunFinally)",
+}
 
 
 def names(items: tuple[str, ...] | list[str], *, joiner: str = "or", limit: int = 4) -> str:
@@ -17,151 +31,121 @@ def names(items: tuple[str, ...] | list[str], *, joiner: str = "or", limit: int 
     return ", ".join(shown[:-1]) + f" {joiner} " + shown[-1]
 
 
-def _running(model: CheckModel, wave: int) -> str:
-    """`a runs` or `a and b run`: the tasks of one wave."""
-    tasks = [t.name for t in model.spec.tasks if model.waves.get(t.name) == wave]
-    return names(tasks, joiner="and") + (" runs" if len(tasks) == 1 else " run")
+class Words:
+    def __init__(self, model: CheckModel, abstract: Abstract) -> None:
+        self.model = model
+        self.ab = abstract
 
+    # --- naming --------------------------------------------------------------------------
 
-def describe(model: CheckModel, sc: Scenario) -> str:
-    """The class in a few words, e.g. `buildpacks fails` or `graceful stop while build runs`."""
-    members = names(sc.members)
-    running = _running(model, sc.wave) if sc.wave else ""
-    text = {
-        "green": "every task succeeds",
-        "when": f"{members} skipped " + _skip_cause(model, sc),
-        "fail": f"{members} fails",
-        "fail-ignored": f"{members} fails (onError: continue)",
-        "tasks-timeout": f"timeouts.tasks expires while {running}",
-        "pipeline-timeout": f"timeouts.pipeline expires while {running}",
-        "cancelled": f"Cancelled while {running}",
-        "cancelled-run-finally": f"CancelledRunFinally while {running}",
-        "stopped-run-finally": f"StoppedRunFinally while {running}",
-    }[sc.kind]
-    if sc.finally_fails:
-        text += f", finally task {sc.finally_fails} fails"
-    return text
+    def name(self, task: str) -> str:
+        """A task, a class (`t003 (or any of 40 tasks like it)`), or what a stand-in stands for."""
+        members = self.ab.members.get(task, (task,))
+        if task in self.ab.delays:
+            return f"a task before {self.ab.delays[task]}"
+        if task in self.ab.synthetic:
+            return "other tasks" if len(members) != 1 else members[0]
+        if len(members) > 1:
+            return f"{task} (or any of {len(members) - 1} tasks like it)"
+        return task
 
+    def running(self, tasks: tuple[str, ...], *, in_finally: bool) -> str:
+        shown = [self.name(t) for t in tasks]
+        what = "finally task " if in_finally else ""
+        return f"{what}{names(shown, joiner='and')} " + ("runs" if len(shown) == 1 else "run")
 
-def _skip_cause(model: CheckModel, sc: Scenario) -> str:
-    guarded = [n for n in sc.members if (t := model.spec.task(n)) is not None and t.when]
-    if len(guarded) == len(sc.members):
-        return "by its when"
-    return "(empty matrix array)" if not guarded else "(its when or an empty matrix array)"
+    # --- a run in a few words ----------------------------------------------------------------
 
+    def _event(self, e: Event) -> str:
+        task = self.name(e.task)
+        if e.what == "interrupt":
+            text = _INTERRUPTS.get(e.detail, e.detail)
+            return f"{text} while {self.running(e.running, in_finally=e.in_finally)}" if e.running else text
+        return {
+            "fails": f"{task} fails",
+            "ignored": f"{task} fails (onError: continue)",
+            "timeout": f"{task} times out (reason TaskRunTimeout)",
+            "value": f"{task} writes {e.detail}",
+            "posts": f"{task} posts {e.detail}",
+            "finally-fails": f"finally task {task} fails",
+            "waits": "a task fails validation and the run waits for a timeout",
+        }.get(e.what, e.what)
 
-def limit_cover(model: CheckModel, sc: Scenario, twin: Outcome | None = None) -> str:
-    if sc.kind in ("cancelled", "pipeline-timeout"):
-        return f"Tekton runs no finally task; {_EXTERNAL}"
-    seen = f"`{describe(model, twin.scenario)}`" if twin is not None else "another class"
-    return f"finally tasks cannot see spec.status and see what {seen} shows; {_EXTERNAL}"
+    def _skips(self, o: Outcome) -> list[str]:
+        skipped = [n for n, why in o.dag_skipped.items() if why == WHEN]
+        shown = [m for n in skipped for m in self.ab.members.get(n, (n,))[: 1 if n in self.ab.synthetic else None]]
+        if not shown:
+            return []
+        more = any(len(self.ab.members.get(n, ())) > 1 for n in skipped if n in self.ab.synthetic)
+        verb = "is" if len(shown) == 1 and not more else "are"
+        return [f"{names(shown, joiner='and')}{' (or another guarded task)' if more else ''} {verb} skipped by a when"]
 
+    def describe(self, o: Outcome) -> str:
+        """The run in order, e.g. `lint fails (onError: continue), then build-image fails`."""
+        # A running/pending post changes nothing judged: it is left out of the story.
+        shown = [e for e in o.events if e.what != "posts" or e.detail in ("success", "failed", "canceled")]
+        parts = self._skips(o) + [self._event(e) for e in shown]
+        return ", then ".join(parts) or "every task succeeds"
 
-def _why_silent(model: CheckModel, o: Outcome, name: str) -> str:
-    reporter = model.reporters[name]
-    if not reporter.is_finally:
-        skip = o.dag_skipped.get(name)
-        ended_at_once = o.scenario.kind in ("cancelled", "pipeline-timeout")
-        why = f"skipped: {skip}" if skip and not ended_at_once else "it never ran"
-        return f"the reporter `{name}` is a DAG task after it ({why})"
-    if not o.aggregate:
-        return f"`{name}` is a finally task and Tekton runs no finally task here"
-    skip = o.finally_skipped.get(name, "")
-    if skip == "When Expressions evaluated to false":
-        return f"`{name}` is skipped: its when is false for $(tasks.status) = {o.aggregate}"
-    return f"`{name}` is skipped: {skip or 'it never ran'}"
+    # --- counterexamples -----------------------------------------------------------------------
 
-
-def explain_none(model: CheckModel, o: Outcome, context: str, limit: bool) -> str:
-    where = f" to context {context}" if context else ""
-    head = f"when {describe(model, o.scenario)}, no task reports{where}"
-    if not model.reporters:
+    def bad_state(self, post: Post) -> str:
         return (
-            f"{head}: the Pipeline has no reporter; "
-            "add finally tasks running gitlab-set-status guarded by $(tasks.status)"
+            f"`{post.reporter}` posts STATE {post.state!r}: not a GitLab state (pending, running, success, "
+            "failed, canceled) nor a Tekton aggregate status; fix its STATE param"
         )
-    reasons = "; ".join(_why_silent(model, o, n) for n in model.reporters)
-    if limit:
-        return f"{head}: {reasons}; only {_EXTERNAL} covers this"
-    if all(not r.is_finally for r in model.reporters.values()):
-        return f"{head}: {reasons}; move it to finally guarded by $(tasks.status)"
-    return (
-        f"{head}: {reasons}; make one reporter's when admit $(tasks.status) = {o.aggregate or 'None'} "
-        "(and the per-task values it reads)"
-    )
 
+    def _why_silent(self, o: Outcome, name: str) -> str:
+        reporter = self.model.reporters[name]
+        if not reporter.is_finally:
+            state = o.reporter_runs.get(name, "not started")
+            if state == "cancelled while running":
+                return f"the reporter `{name}` is a DAG task and was cancelled while it ran"
+            return f"the reporter `{name}` is a DAG task that did not run ({state})"
+        if not o.aggregate:
+            return f"`{name}` is a finally task and Tekton runs no finally task here"
+        if o.in_finally and name in o.finally_ran:
+            return f"`{name}` was still running when the run ended"
+        skip = o.finally_skipped.get(name, "")
+        if skip == WHEN:
+            return f"`{name}` is skipped: its when is false for $(tasks.status) = {o.aggregate}"
+        return f"`{name}` is skipped: {skip or 'it never ran'}"
 
-def explain_several(model: CheckModel, o: Outcome, finals: list[Post], context: str) -> str:
-    posted = ", ".join(f"`{p.reporter}` {p.state}" for p in finals)
-    fix = "make their whens exclusive (one value of $(tasks.status) each) or keep one reporter"
-    if any(not p.is_finally for p in finals):
-        fix = "keep only finally reporters: a DAG reporter posts before the run has ended"
-    where = f"context {context}" if context else "the commit"
-    return f"when {describe(model, o.scenario)}, {len(finals)} final states go to {where}: {posted}; {fix}"
-
-
-def _ignored(model: CheckModel, o: Outcome) -> list[str]:
-    return [t.name for t in model.spec.tasks if t.continues_on_error and t.name in o.scenario.members]
-
-
-def _has_dag_skips(model: CheckModel) -> bool:
-    return any(t.when or t.matrix for t in model.spec.tasks)
-
-
-def _wrong_failure(model: CheckModel, o: Outcome, post: Post, head: str) -> str:
-    ignored = _ignored(model, o)
-    if ignored:
+    def none(self, o: Outcome, context: str) -> str:
+        where = f" to context {context}" if context else ""
+        head = f"when {self.describe(o)}, no task reports{where}"
+        if not self.model.reporters:
+            if o.hard:
+                return f"{head}: the Pipeline has no reporter, and no finally task could report here"
+            fix = "add finally tasks running gitlab-set-status guarded by $(tasks.status)"
+            return f"{head}: the Pipeline has no reporter; {fix}"
+        reasons = "; ".join(dict.fromkeys(self._why_silent(o, n) for n in self.model.reporters))
+        if not o.aggregate and all(r.is_finally for r in self.model.reporters.values()):
+            reasons = "Tekton runs no finally task here"
+        if o.hard:
+            return f"{head}: {reasons}"
+        if all(not r.is_finally for r in self.model.reporters.values()):
+            return f"{head}: {reasons}; move the reporting to finally tasks guarded by $(tasks.status)"
         return (
-            f"{head}: {ignored[0]} has onError: continue, so $(tasks.status) is Failed while the run "
-            f"succeeds; also guard the failure reporter on $(tasks.{ignored[0]}.reason) notin [FailureIgnored]"
+            f"{head}: {reasons}; make one reporter's when admit $(tasks.status) = {o.aggregate or 'None'} "
+            "(and the per-task values it reads)"
         )
-    if post.state == "canceled" and o.aggregate == "Completed":
-        return (
-            f"{head}: a run that succeeds gives $(tasks.status) Completed when a DAG task is skipped (a when "
-            "or an empty matrix array), not only after a graceful stop; post success for Completed "
-            f"(COMPLETED_STATE success) and leave graceful stops to {_EXTERNAL}"
-        )
-    return f"{head}; guard it so it runs only when the run fails"
 
+    def several(self, o: Outcome, finals: list[Post], context: str) -> str:
+        posted = ", ".join(f"`{p.reporter}` {p.state}" for p in finals)
+        fix = "make their whens exclusive (one value of $(tasks.status) each) or keep one reporter"
+        if any(not p.is_finally for p in finals):
+            fix = "keep only finally reporters: a DAG reporter posts before the run has ended"
+        where = f"context {context}" if context else "the commit"
+        return f"when {self.describe(o)}, {len(finals)} final states go to {where}: {posted}; {fix}"
 
-def _wrong_stop(model: CheckModel, o: Outcome, head: str) -> str:
-    """A graceful stop the finally tasks can tell from every run that succeeds."""
-    if o.aggregate != "Completed":
-        return f"{head}: the finally tasks can tell this from every run that succeeds; guard the reporter on it"
-    why = " (no DAG task has a when or a matrix)" if not _has_dag_skips(model) else ""
-    return (
-        f"{head}: a graceful stop ends the run Cancelled while $(tasks.status) is Completed, which no run that "
-        f"succeeds shows here{why}: post canceled for Completed (a finally reporter guarded by $(tasks.status) "
-        "in [Completed], or COMPLETED_STATE canceled when STATE is $(tasks.status))"
-    )
+    def cover(self, o: Outcome, twin: Outcome | None) -> str:
+        if o.kind in ("cancelled", "pipeline-timeout") and not o.in_finally:
+            return "Tekton runs no finally task"
+        if o.in_finally:
+            return "the reporters had already posted"
+        seen = f"`{self.describe(twin)}`" if twin is not None else "another run"
+        return f"finally tasks cannot see spec.status and see what {seen} shows"
 
-
-def explain_wrong(model: CheckModel, o: Outcome, post: Post, twin: Outcome | None = None) -> str:
-    """Why `post` contradicts the run's end, and what to change (`twin`: a class the finally
-    tasks cannot tell from this one, where the posted state is right)."""
-    c = o.condition
-    head = f"when {describe(model, o.scenario)}, `{post.reporter}` posts {post.state}"
-    head += f" but the run ends {c.status}/{c.reason}"
-    task = model.spec.task(post.reporter)
-    if twin is not None and post.is_finally:
-        t = twin.condition
-        return (
-            f"{head}: the finally tasks see the same as when {describe(model, twin.scenario)} (which ends "
-            f"{t.status}/{t.reason}) and cannot see spec.status; only {_EXTERNAL} covers this"
-        )
-    if post.state != "success":
-        return _wrong_failure(model, o, post, head)
-    if not post.is_finally:
-        return f"{head}: a DAG reporter posts before the end; move it to finally guarded by $(tasks.status)"
-    if o.scenario.finally_fails:
-        return (
-            f"{head}: finally task {o.scenario.finally_fails} fails after `{post.reporter}` posted; "
-            f"give {o.scenario.finally_fails} onError: continue, or report from the run's final condition"
-        )
-    if task is not None and not task.when and "$(" not in str(task.params.get("STATE", "")):
-        return f"{head}: its STATE is success whatever happens; guard it with $(tasks.status) in [Succeeded, Completed]"
-    if o.scenario.kind in ("stopped-run-finally", "cancelled-run-finally"):
-        return _wrong_stop(model, o, head)
-    if c.reason == "PipelineValidationFailed":
-        return f"{head}: a task failed validation (missing result) and $(tasks.status) does not count it"
-    return f"{head}; guard it so it posts success only when the run succeeds"
+    def wrong(self, o: Outcome, post: Post, twin: Outcome | None) -> str:
+        return fixes.explain_wrong(self, o, post, twin)
