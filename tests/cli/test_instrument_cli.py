@@ -66,9 +66,8 @@ def test_warns_about_finally_tasks_that_can_fail(capsys: pytest.CaptureFixture[s
         f"warning: {source}: spec: finally task cleanup can fail after GitLab was told success, "
         "and the run then ends Failed; give it onError: continue (left unchanged)",
         # The same count `finale check` prints for the output.
-        f"warning: {source}: the result still fails finale check: 1 outcome class(es) without exactly one "
-        "right final status, first: every task succeeds, finally task cleanup fails; run finale check on it "
-        "for the details and fixes",
+        f"warning: {source}: the result still fails finale check: 1 problem(s), first when finally task "
+        "cleanup fails; run finale check on it for the details and fixes",
     ]
 
 
@@ -288,9 +287,8 @@ def test_warns_when_existing_reporters_still_fail_check(capsys: pytest.CaptureFi
     assert main(["instrument", "-f", str(source)]) == 0
     err = capsys.readouterr().err
     assert err.splitlines()[-1] == (
-        f"warning: {source}: the result still fails finale check: 2 outcome class(es) without "
-        "exactly one right final status, first: every task succeeds; run finale check on it for "
-        "the details and fixes"
+        f"warning: {source}: the result still fails finale check: 2 problem(s), first when every task "
+        "succeeds; run finale check on it for the details and fixes"
     )
 
 

@@ -113,9 +113,10 @@ def check_warning(text: str, source: str) -> str:
             continue  # a PipelineRun with a pipelineRef: checked with its Pipeline, not here
         flagged = report.problems()
         if flagged:
+            count = len(report.counterexamples(limits=False))
             lines.append(
-                f"warning: {doc.source}: the result still fails finale check: {len(flagged)} outcome "
-                f"class(es) without exactly one right final status, first: {flagged[0].label}; "
+                f"warning: {doc.source}: the result still fails finale check: {count} problem(s), "
+                f"first when {flagged[0].label}; "
                 "run finale check on it for the details and fixes\n"
             )
     return "".join(lines)
