@@ -72,7 +72,7 @@ def test_check_hook_checks_each_pipeline(capsys: pytest.CaptureFixture[str]) -> 
     assert main([*_hook_argv("finale-check"), str(clean), str(seed)]) == 1
     out = capsys.readouterr().out
     assert out.count("result: ") == 2
-    assert "result: every outcome class reports exactly one final status" in out
+    assert "distinct runs reports exactly one final status" in out
 
 
 def test_check_hook_as_a_real_process_on_a_task_file(tmp_path: Path) -> None:
