@@ -3,10 +3,11 @@ watches resume from, and a compaction floor below which a resume answers 410 Gon
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -120,6 +121,8 @@ class Store:
             return self._commit("MODIFIED", key, held)
 
     def _commit(self, kind: str, key: Key, obj: Object) -> Object:
+        if obj["metadata"].get("finalizers") == []:
+            del obj["metadata"]["finalizers"]  # omitempty, as the apiserver serialises it
         self._rv += 1
         obj["metadata"]["resourceVersion"] = str(self._rv)
         self._objects[key] = obj
@@ -169,6 +172,12 @@ class Store:
     def is_compacted(self, version: int) -> bool:
         with self._changed:
             return version < self._floor
+
+    @contextlib.contextmanager
+    def atomically(self) -> Iterator[None]:
+        """Hold the store: no reader sees a state between the changes made inside."""
+        with self._changed:
+            yield
 
     def wake(self) -> None:
         with self._changed:

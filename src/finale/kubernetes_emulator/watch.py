@@ -62,6 +62,8 @@ def stream(
         except ApiStatus as gone:
             send({"type": "ERROR", "object": gone.body()})
             return True
+        if faults.drops != drops:
+            return False  # cut before sending what changed together with the cut
         for event in events:
             send({"type": event.type, "object": shaped(event.obj, t)})
         cursor = complete

@@ -121,8 +121,12 @@ class Outbox:
                         db.execute(statement)
             db.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
 
-    def accept(self, update: StatusUpdate) -> Verdict:
-        """Store `update` once; it overtakes older pending rows and never a newer one."""
+    def accept(self, update: StatusUpdate, doubtful: bool = False) -> Verdict:
+        """Store `update` once; it overtakes older pending rows and never a newer one.
+
+        `doubtful`: GitLab may already hold it (found by reconciling, not pushed), so the sender
+        reads the commit's statuses before posting, as for an interrupted row.
+        """
         with connect(self.path) as db:
             if db.execute("SELECT 1 FROM events WHERE event_id = ?", (update.event_id,)).fetchone():
                 return "duplicate"
@@ -139,6 +143,8 @@ class Outbox:
             self._insert(db, update, "stale" if stale else "pending")
             if stale:
                 return "stale"
+            if doubtful:
+                db.execute("UPDATE events SET interrupted = 1 WHERE event_id = ?", (update.event_id,))
             db.execute(
                 "UPDATE events SET status = 'superseded' WHERE project = ? AND sha = ? "
                 "AND name = ? AND run = ? AND status = 'pending' AND event_id != ?",
@@ -210,6 +216,38 @@ class Outbox:
                 marks = ",".join("?" * len(seqs))
                 cursor = db.execute(f"UPDATE events SET claimed_at = NULL WHERE seq IN ({marks})", seqs)
             return int(cursor.rowcount)
+
+    def doubt_pending(self) -> int:
+        """Every pending row may be in GitLab already (another replica was sending): check first."""
+        with connect(self.path) as db:
+            return int(db.execute("UPDATE events SET interrupted = 1 WHERE status = 'pending'").rowcount)
+
+    def delivered(self, update: StatusUpdate) -> bool:
+        """Whether this update's state for its key is done (posted, or GitLab had it)."""
+        with connect(self.path) as db:
+            found = db.execute(
+                "SELECT 1 FROM events WHERE project = ? AND sha = ? AND name = ? AND run = ? AND state = ? "
+                "AND status = 'done' LIMIT 1",
+                (*update.key, update.state.value),
+            ).fetchone()
+        return found is not None
+
+    def unrecorded_finals(self, limit: int = 200) -> list[tuple[int, StatusUpdate]]:
+        """Delivered final rows not yet recorded on their PipelineRun (`--kubernetes`), oldest first."""
+        with connect(self.path) as db:
+            db.execute("CREATE TABLE IF NOT EXISTS recorded (seq INTEGER PRIMARY KEY)")
+            rows = db.execute(
+                f"SELECT seq, attempts, interrupted, {_COLUMNS} FROM events e WHERE status = 'done' "
+                "AND rank LIKE '1%' AND NOT EXISTS (SELECT 1 FROM recorded r WHERE r.seq = e.seq) "
+                "ORDER BY seq LIMIT ?",
+                (limit,),
+            ).fetchall()
+        return [(int(r[0]), _row(r).update) for r in rows]
+
+    def mark_recorded(self, seqs: list[int]) -> None:
+        if seqs:
+            with connect(self.path) as db:
+                db.executemany("INSERT OR IGNORE INTO recorded (seq) VALUES (?)", [(s,) for s in seqs])
 
     def in_flight(self) -> int:
         with connect(self.path) as db:

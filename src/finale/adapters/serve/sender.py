@@ -18,6 +18,7 @@ from typing import Protocol
 from finale.adapters.gitlab.delivery import Delivery, DeliveryError
 from finale.adapters.gitlab.wire import PostedStatus, StatusRequest
 from finale.adapters.serve.outbox import Outbox, OutboxRow
+from finale.adapters.serve.recheck import StatusCheck
 
 IDLE_POLL = 1.0
 
@@ -74,6 +75,8 @@ class Sender:
         *,
         workers: int = 4,
         observer: SendObserver | None = None,
+        check: StatusCheck | None = None,
+        active: Callable[[], bool] | None = None,
     ) -> None:
         self._outbox = outbox
         self._delivery = delivery
@@ -81,6 +84,8 @@ class Sender:
         self._log = log
         self._workers = max(1, workers)
         self._observer = observer or _Unobserved()
+        self._check = check  # read before re-posting a row GitLab may already hold
+        self._active = active  # False while another replica holds the Lease: store, do not send
         self._busy = 0  # rows claimed and not yet marked
         self._lock = threading.Lock()
 
@@ -98,7 +103,7 @@ class Sender:
         )
         what = f"{update.state.value} for {update.project}@{update.sha} ({update.run_name})"
         fields = {"event_id": update.event_id, "state": update.state.value, "project": update.project}
-        outcome = self._post(request)
+        outcome = self._recheck(row, request) or self._post(request)
         if isinstance(outcome, DeliveryError) and outcome.transient:
             # GitLab's own Retry-After wins over our backoff, within the backoff cap.
             delay = max(self._backoff.delay(row.attempts + 1), min(outcome.wait or 0.0, self._backoff.cap))
@@ -113,6 +118,20 @@ class Sender:
             self._outbox.mark_done(row.seq, outcome.status_id)
             self._observer.delivered(update.state.value)
             self._log(f"posted {what}" + (" (GitLab already had it)" if outcome.already else ""), **fields)
+
+    def _recheck(self, row: OutboxRow, request: StatusRequest) -> PostedStatus | DeliveryError | None:
+        """For a final row that may have reached GitLab already: GitLab's answer if it holds it."""
+        if self._check is None or not row.interrupted or not row.update.final:
+            return None
+        try:
+            held = self._check.holds(request)
+        except DeliveryError as exc:
+            return exc
+        return (
+            PostedStatus(state=request.state, status_id=None, pipeline_id=None, already=True, attempts=0)
+            if held
+            else None
+        )
 
     def _post(self, request: StatusRequest) -> PostedStatus | DeliveryError:
         try:
@@ -147,6 +166,8 @@ class Sender:
 
     def _dispatch(self, rows: queue.Queue[OutboxRow | None]) -> int:
         """Claim as many due rows as there are idle workers and hand them over."""
+        if self._active is not None and not self._active():
+            return 0
         with self._lock:
             free = self._workers - self._busy
         if free <= 0:

@@ -12,6 +12,7 @@ import sqlite3
 import ssl
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -22,17 +23,26 @@ from finale.adapters.serve.auth import EventAuth
 from finale.adapters.serve.health import Readiness
 from finale.adapters.serve.metrics import CONTENT_TYPE, ServeMetrics
 from finale.adapters.serve.outbox import Outbox
+from finale.adapters.serve.recheck import StatusCheck
 from finale.adapters.serve.sender import Backoff, LogLine, Sender, quiet
 from finale.adapters.serve.upkeep import prune_forever
 from finale.core.gitlab.events import (
     DEFAULT_STATUS_NAME,
+    CloudEvent,
     EventError,
     Ignored,
+    StatusUpdate,
     parse_cloudevent,
     status_update,
 )
 
 MAX_BODY = 4 * 1024 * 1024  # a PipelineRun with a large status is well under this
+# With Kubernetes API access: the event's run as the API holds it, or Ignored when it disagrees.
+Verify = Callable[[CloudEvent, StatusUpdate], StatusUpdate | Ignored]
+
+
+class VerifyUnavailable(Exception):
+    """The Kubernetes API could not answer whether the event's run is real."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -130,11 +140,13 @@ class _Server(ThreadingHTTPServer):
         *,
         ops: tuple[ServeMetrics, Readiness],
         port: int | None = None,
+        verify: Verify | None = None,
     ) -> None:
         super().__init__((config.host, config.port if port is None else port), _Handler)
         self.accepts_events = port is None
         if config.tls is not None and self.accepts_events:
             self.socket = config.tls.wrap_socket(self.socket, server_side=True, do_handshake_on_connect=False)
+        self.verify = verify
         self.config = config
         self.outbox = outbox
         self.wake = wake
@@ -163,10 +175,16 @@ class _Server(ThreadingHTTPServer):
 
     def _receive(self, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, Any]]:
         try:
-            update = status_update(parse_cloudevent(headers, body), default_name=self.config.status_name)
+            event = parse_cloudevent(headers, body)
+            update = status_update(event, default_name=self.config.status_name)
+            if self.verify is not None and isinstance(update, StatusUpdate):
+                update = self.verify(event, update)
         except EventError as exc:
             self.log(f"rejected: {exc}")
             return 400, {"error": str(exc)}
+        except VerifyUnavailable as exc:  # 503: Tekton's sender retries, and the reconciler catches up
+            self.log(f"cannot check the event against the Kubernetes API: {exc}")
+            return 503, {"error": f"cannot check the event against the Kubernetes API: {exc}"}
         except Exception as exc:  # a bug: answer 500 so Tekton's sender retries
             self.log(f"internal error reading an event: {type(exc).__name__}: {exc}")
             return 500, {"error": "internal error reading the event"}
@@ -261,13 +279,29 @@ class RunningService:
 
 
 def start_service(
-    outbox: Outbox, delivery: Delivery, config: ServiceConfig = ServiceConfig(), log: LogLine = quiet
+    outbox: Outbox,
+    delivery: Delivery,
+    config: ServiceConfig = ServiceConfig(),
+    log: LogLine = quiet,
+    *,
+    check: StatusCheck | None = None,
+    active: Callable[[], bool] | None = None,
+    verify: Verify | None = None,
+    wake: threading.Event | None = None,
+    ready: Callable[[], str | None] | None = None,
 ) -> RunningService:
-    """Bind (OSError if an address is taken), then serve and send on daemon threads."""
+    """Bind (OSError if an address is taken), then serve and send on daemon threads.
+
+    `check` reads GitLab before re-posting an interrupted row; `active` gates sending (the Lease);
+    `verify` checks an event's run against the Kubernetes API; `wake` is shared with the reconciler;
+    `ready` is one more /readyz check (the first list of PipelineRuns).
+    """
     metrics, readiness = ServeMetrics(outbox), Readiness()
     readiness.add("outbox", lambda: _outbox_trouble(outbox))
-    wake = threading.Event()
-    servers = [_Server(config, outbox, wake, log, ops=(metrics, readiness))]
+    if ready is not None:
+        readiness.add("kubernetes", ready)
+    wake = wake or threading.Event()
+    servers = [_Server(config, outbox, wake, log, ops=(metrics, readiness), verify=verify)]
     if config.ops_port is not None:
         try:
             servers.append(_Server(config, outbox, wake, log, ops=(metrics, readiness), port=config.ops_port))
@@ -276,7 +310,9 @@ def start_service(
             raise
     # One process per outbox file: a claim left in it is a post that a stopped process began.
     outbox.release()
-    sender = Sender(outbox, delivery, config.backoff, log, workers=config.senders, observer=metrics)
+    sender = Sender(
+        outbox, delivery, config.backoff, log, workers=config.senders, observer=metrics, check=check, active=active
+    )
     return RunningService(servers, sender, config)
 
 
@@ -288,4 +324,13 @@ def _outbox_trouble(outbox: Outbox) -> str | None:
     return None
 
 
-__all__ = ["Backoff", "LogLine", "RunningService", "Sender", "ServiceConfig", "start_service"]
+__all__ = [
+    "Backoff",
+    "LogLine",
+    "RunningService",
+    "Sender",
+    "ServiceConfig",
+    "Verify",
+    "VerifyUnavailable",
+    "start_service",
+]

@@ -18,8 +18,10 @@ from finale.adapters.gitlab.delivery import GitLabDelivery
 from finale.adapters.gitlab.wire import DEFAULT_API_PREFIX, DEFAULT_TIMEOUT, ReportInputError
 from finale.adapters.serve.logs import json_logger, log_line
 from finale.adapters.serve.outbox import Outbox
+from finale.adapters.serve.recheck import GitLabStatusCheck
 from finale.adapters.serve.sender import LogLine
 from finale.adapters.serve.server import Backoff, RunningService, ServiceConfig, start_service
+from finale.cli.commands.serve_kubernetes import Side, add_kubernetes_arguments, start_kubernetes
 from finale.cli.commands.serve_options import event_auth, retention_seconds
 from finale.cli.common import add_token_arguments, read_token
 from finale.core.gitlab.events import DEFAULT_STATUS_NAME
@@ -63,6 +65,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--ops-port", default=None, help="extra plain-HTTP port for /healthz, /readyz, /metrics (no events)"
     )
+    add_kubernetes_arguments(parser)
 
 
 def _port(text: str, flag: str = "--port") -> int:
@@ -94,18 +97,14 @@ def _open_outbox(path: str) -> Outbox:
         raise InputError(f"--db: cannot use {path} as the outbox: {exc}; fix: give a writable file path") from None
 
 
-def _start(args: argparse.Namespace, log: LogLine) -> RunningService:
+def _start(args: argparse.Namespace, log: LogLine) -> tuple[RunningService, Side | None]:
     port = _port(args.port)
     backoff = Backoff(base=1.0, cap=_seconds("--max-backoff", args.max_backoff))
+    token = read_token(args.token_file)
+    gitlab = {"api_prefix": args.api_prefix, "timeout": _seconds("--timeout", args.timeout), "ca_file": args.ca_file}
     try:
-        delivery = GitLabDelivery(
-            args.gitlab_url,
-            read_token(args.token_file),
-            api_prefix=args.api_prefix,
-            timeout=_seconds("--timeout", args.timeout),
-            ca_file=args.ca_file,
-            verify_tls=not args.insecure,
-        )
+        delivery = GitLabDelivery(args.gitlab_url, token, verify_tls=not args.insecure, **gitlab)
+        check = GitLabStatusCheck(args.gitlab_url, token, verify_tls=not args.insecure, **gitlab)
     except ReportInputError as exc:
         raise InputError(str(exc)) from None
     if not args.name.strip():
@@ -123,8 +122,14 @@ def _start(args: argparse.Namespace, log: LogLine) -> RunningService:
         ops_port=None if args.ops_port is None else _port(args.ops_port, "--ops-port"),
         retention=retention_seconds(args.retention),
     )
+    wake = threading.Event()
+    side = start_kubernetes(args, outbox, wake, config.status_name, log) if args.kubernetes else None
+    active, verify, ready = (None, None, None) if side is None else (side.is_active, side.verify, side.not_ready)
     try:
-        return start_service(outbox, delivery, config, log=log)
+        service = start_service(
+            outbox, delivery, config, log=log, check=check, wake=wake, active=active, verify=verify, ready=ready
+        )
+        return service, side
     except OSError as exc:
         raise InputError(
             f"cannot listen on {args.host}:{port}: {exc.strerror or exc}; fix: choose another --host/--port"
@@ -133,7 +138,9 @@ def _start(args: argparse.Namespace, log: LogLine) -> RunningService:
 
 def main(args: argparse.Namespace) -> int:
     log = log_line(json_logger(sys.stderr))
-    service = _start(args, log)
+    service, side = _start(args, log)
+    if side is not None:
+        side.start()
     stop = threading.Event()
 
     def _on_signal(signum: int, _frame: FrameType | None) -> None:
@@ -150,4 +157,6 @@ def main(args: argparse.Namespace) -> int:
     finally:
         log("stopping: posting what is due, pending rows stay in the outbox")
         service.stop()
+        if side is not None:
+            side.stop()
     return 0

@@ -1,0 +1,1 @@
+"""The Kubernetes API seam of `finale serve --kubernetes` (lightkube, imported only here)."""

@@ -1,0 +1,71 @@
+"""`finale serve --kubernetes` flag and configuration errors: exit 2, one message, no traceback."""
+
+import pytest
+
+from finale.cli.main import main
+from finale.kubernetes_emulator import serve as serve_kubernetes
+
+TOKEN = "glpat-maintainer"
+
+
+def serve_args(tmp_path, *extra):
+    return ["serve", "--gitlab-url", "http://127.0.0.1:9", "--db", str(tmp_path / "o.db"), "--port", "0", *extra]
+
+
+@pytest.fixture(autouse=True)
+def environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("GITLAB_TOKEN", TOKEN)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("KUBECONFIG", raising=False)
+    monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        pytest.param(
+            ["--resync", "soon"],
+            "error: --resync: 'soon' is not a duration; fix: e.g. --resync 10m (units ms, s, m, h)",
+            id="bad-resync",
+        ),
+        pytest.param(
+            ["--lease-duration", "1s"],
+            "error: --lease-*: need retry period < renew deadline < lease duration (defaults 2s < 10s < 15s)",
+            id="lease-order",
+        ),
+        pytest.param(
+            [],
+            "error: --kubernetes: no Kubernetes API configuration; fix: set KUBECONFIG, create ~/.kube/config, "
+            "or run in a Pod with a service account",
+            id="no-config",
+        ),
+    ],
+)
+def test_bad_kubernetes_flags_exit_2_with_one_message(tmp_path, capsys, extra, message):
+    code = main(serve_args(tmp_path, "--kubernetes", *extra))
+    captured = capsys.readouterr()
+    assert (code, captured.err.strip(), captured.out) == (2, message, "")
+
+
+def test_a_kubeconfig_list_naming_no_file_exits_2(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("KUBECONFIG", f"{tmp_path}/a:{tmp_path}/b")
+    assert main(serve_args(tmp_path, "--kubernetes")) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"error: KUBECONFIG names no existing file ({tmp_path}/a:{tmp_path}/b); fix: point it at a kubeconfig"
+    )
+
+
+def test_a_refused_token_exits_2_naming_the_401(tmp_path, capsys, monkeypatch):
+    with serve_kubernetes(tokens=("right",)) as kube:
+        monkeypatch.setenv("KUBECONFIG", str(kube.kubeconfig(tmp_path / "kubeconfig", "wrong")))
+        assert main(serve_args(tmp_path, "--kubernetes")) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: --kubernetes: Kubernetes API 401 Unauthorized: Unauthorized; fix: check KUBECONFIG")
+    assert "wrong" not in err and "Traceback" not in err
+
+
+def test_without_tekton_the_message_says_so(tmp_path, capsys, monkeypatch):
+    with serve_kubernetes(tokens=("t",), tekton_versions=()) as kube:
+        monkeypatch.setenv("KUBECONFIG", str(kube.kubeconfig(tmp_path / "kubeconfig", "t")))
+        assert main(serve_args(tmp_path, "--kubernetes")) == 2
+    assert "tekton.dev serves neither v1 nor v1beta1 PipelineRuns: is Tekton installed?" in capsys.readouterr().err
