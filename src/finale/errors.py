@@ -20,6 +20,14 @@
      |                              (adapters/executor/step_command.py)
      +-- InvalidParamValue       a TaskRun's param outside its enum: the engine fails the
      |                           PipelineRun with InvalidParamValue (engine/taskruns.py)
+     +-- KubeError               the Kubernetes API refused or could not be reached
+     |    |                      (adapters/kubernetes/api.py)
+     |    +-- Gone                  410: the watched version was compacted away: relist
+     |    +-- Conflict              409: the object changed since it was read: re-read
+     +-- VerifyUnavailable       an event could not be checked against the Kubernetes API:
+     |                           answered 503 (adapters/serve/server.py)
+     +-- ApiStatus               the Kubernetes emulator's refusal, sent as a Status
+     |                           (kubernetes_emulator/replies.py)
      +-- GitError                the emulator could not read its repository
                                  (gitlab_emulator/repo.py)
 

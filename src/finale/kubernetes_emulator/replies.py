@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from finale.errors import FinaleError
 
-class ApiStatus(Exception):
+
+class ApiStatus(FinaleError):
     """A failed request answered with a Status body and its HTTP code."""
 
     def __init__(self, code: int, reason: str, message: str, details: dict[str, Any] | None = None) -> None:

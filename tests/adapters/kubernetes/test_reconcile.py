@@ -42,7 +42,8 @@ def test_a_watched_run_is_held_by_the_finalizer_then_reported_and_released(kube,
         finish(kube, "w", "False", "Failed")
         eventually(lambda: not kube.objects("pipelineruns"))  # reported, finalizer removed, deleted
     assert jobs(gitlab) == [("w", "failed")]
-    assert posts(gitlab) == [("w", "running"), ("w", "failed")]
+    # `running` may be overtaken in the outbox before it is sent; `failed` is posted once, last.
+    assert posts(gitlab)[-1] == ("w", "failed") and posts(gitlab).count(("w", "failed")) == 1
 
 
 def test_a_410_gone_watch_relists_and_reports_what_changed_meanwhile(kube, gitlab, repo, tmp_path):

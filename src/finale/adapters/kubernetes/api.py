@@ -13,12 +13,14 @@ from lightkube.generic_resource import create_namespaced_resource
 from lightkube.resources.coordination_v1 import Lease
 from lightkube.types import OnErrorAction, OnErrorResult, PatchType
 
+from finale.errors import FinaleError
+
 Run = dict[str, Any]
 ALL_NAMESPACES = "*"
 TEKTON_VERSIONS = ("v1", "v1beta1")
 
 
-class KubeError(Exception):
+class KubeError(FinaleError):
     """The API refused or could not be reached; `code` is the HTTP status (0: no answer)."""
 
     def __init__(self, message: str, code: int = 0) -> None:

@@ -35,13 +35,14 @@ from finale.core.gitlab.events import (
     parse_cloudevent,
     status_update,
 )
+from finale.errors import FinaleError
 
 MAX_BODY = 4 * 1024 * 1024  # a PipelineRun with a large status is well under this
 # With Kubernetes API access: the event's run as the API holds it, or Ignored when it disagrees.
 Verify = Callable[[CloudEvent, StatusUpdate], StatusUpdate | Ignored]
 
 
-class VerifyUnavailable(Exception):
+class VerifyUnavailable(FinaleError):
     """The Kubernetes API could not answer whether the event's run is real."""
 
 
