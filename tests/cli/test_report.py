@@ -292,3 +292,51 @@ def test_missing_ca_file_exits_2(tmp_path, capsys):
     missing = tmp_path / "ca.pem"
     assert report("https://127.0.0.1:9", "--state", "success", "--ca-file", str(missing)) == 2
     assert f"cannot use CA bundle '{missing}'" in capsys.readouterr().err
+
+
+def test_each_retry_is_logged_to_stderr(capsys):
+    faults = [json_reply(502, {"message": "502 Bad Gateway"}), Reply(429, b"slow down", {"Retry-After": "0"})]
+    with FaultServer(faults) as server:
+        assert report(server.base_url, "--state", "success") == 0
+    out, err = capsys.readouterr()
+    lines = err.splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith("retry: attempt 1 failed (HTTP 502: 502 Bad Gateway); retrying in ")
+    assert lines[1].startswith("retry: attempt 2 failed (HTTP 429: slow down); retrying in 0.0s (")
+    assert lines[1].endswith("s of the 60s retry budget left)")
+    assert "set to success" in out
+
+
+def test_404_suggests_checking_the_url_and_api_prefix(capsys):
+    with FaultServer([json_reply(404, {"error": "404 Not Found"})]) as server:
+        assert report(server.base_url + "/gitlab", "--api-prefix", "/api/v3", "--state", "success") == 1
+    err = capsys.readouterr().err
+    assert err.endswith(
+        f"HTTP 404: 404 Not Found (check the project id or path, the commit SHA and any pipeline id; "
+        f"or the API URL {server.base_url}/gitlab/api/v3: check the GitLab URL's path and the API prefix)\n"
+    )
+
+
+def test_501_is_not_retried(capsys):
+    with FaultServer([Reply(501, b"Unsupported method ('POST')")]) as server:
+        assert report(server.base_url, "--state", "success") == 1
+    err = capsys.readouterr().err
+    assert len(server.requests) == 1
+    assert "retry:" not in err
+    assert err.endswith(
+        "HTTP 501: Unsupported method ('POST') (the server does not implement this request: "
+        "is the GitLab URL a GitLab API?)\n"
+    )
+
+
+def test_the_task_script_logs_retries_in_its_step_log():
+    import io
+
+    from finale.adapters.gitlab.task_main import run_from_env
+
+    with FaultServer([json_reply(503, {"message": "down"})]) as server:
+        out, err = io.StringIO(), io.StringIO()
+        env = {"GITLAB_HOST_URL": server.base_url, "GITLAB_TOKEN": TOKEN, "REPO_FULL_NAME": "group/app"}
+        env |= {"SHA": SHA, "STATE": "success", "RETRY_BUDGET": "30"}
+        assert run_from_env(env, out, err) == 0
+    assert err.getvalue().startswith("retry: attempt 1 failed (HTTP 503: down); retrying in ")

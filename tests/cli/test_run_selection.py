@@ -109,3 +109,18 @@ def test_real_process(two_runs: Path) -> None:
         timeout=120,
     )
     assert (done.returncode, done.stdout.count("pipelinerun.tekton.dev/")) == (1, 2)
+
+
+def test_keep_keeps_the_step_logs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "run.yaml"
+    path.write_text(_run("kept", 0))
+    assert main(["run", "-f", str(path), "--keep", "-o", "name"]) == 0
+    err = capsys.readouterr().err
+    assert err.startswith("working folder kept: ")
+    workdir = Path(err.split("working folder kept: ", 1)[1].split(" (step logs in ")[0])
+    try:
+        assert (workdir / "logs" / "kept-t" / "s.log").read_text() == "in default\n"
+    finally:
+        import shutil
+
+        shutil.rmtree(workdir)

@@ -8,6 +8,7 @@ import os
 import sys
 import threading
 from collections.abc import Iterable
+from pathlib import Path
 from typing import TextIO
 
 from finale.core.tekton import objects as tekton_objects
@@ -101,6 +102,33 @@ class ProgressPrinter:
 
     def task_skipped(self, name: str, reason: str) -> None:
         self._print(f"--- {name}: skipped: {reason}")
+
+
+class StepLogFiles:
+    """With `--keep`: each step's output also in `<workdir>/logs/<taskrun>/<step>.log`, masked
+    like the terminal's, so the kept folder holds what the run printed."""
+
+    def __init__(self, root: Path, secrets: Iterable[str]) -> None:
+        self.root = root
+        self.secrets = list(secrets)
+        self.lock = threading.Lock()
+        self.files: dict[tuple[str, str], TextIO] = {}
+
+    def log_line(self, taskrun: str, step: str, line: str) -> None:
+        with self.lock:
+            handle = self.files.get((taskrun, step))
+            if handle is None:
+                folder = self.root / taskrun
+                folder.mkdir(parents=True, exist_ok=True)
+                handle = (folder / f"{step.removeprefix('step-')}.log").open("a", encoding="utf-8")
+                self.files[(taskrun, step)] = handle
+            handle.write(mask(line, self.secrets) + "\n")
+
+    def close(self) -> None:
+        with self.lock:
+            for handle in self.files.values():
+                handle.close()
+            self.files.clear()
 
 
 def write(text: str, stream: TextIO | None = None) -> None:

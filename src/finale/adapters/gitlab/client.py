@@ -73,6 +73,11 @@ def build_opener(ca_file: str | None = None, verify_tls: bool = True) -> urllib.
     return urllib.request.build_opener(_NoRedirect(), urllib.request.HTTPSHandler(context=context))
 
 
+# 501 Not Implemented and 505 are answers about the request, not the server's health
+# (RFC 9110 15.6.2, 15.6.6): asking again gets the same answer.
+_NEVER_RETRIED = (501, 505)
+
+
 class GitLabClient:
     """Posts commit statuses to one GitLab; every wait and the network are injectable."""
 
@@ -91,6 +96,7 @@ class GitLabClient:
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
         jitter: Callable[[], float] = random.random,
+        on_retry: Callable[[str], None] | None = None,
     ) -> None:
         if not token or any(ch.isspace() or ord(ch) < 32 for ch in token):
             raise ReportInputError("the GitLab token is empty or holds whitespace")
@@ -105,6 +111,7 @@ class GitLabClient:
         self._clock = clock
         self._wall_clock = wall_clock
         self._jitter = jitter
+        self._on_retry = on_retry
 
     def __repr__(self) -> str:
         return f"GitLabClient({self.endpoint.base!r}, token=***)"
@@ -127,6 +134,13 @@ class GitLabClient:
                 raise ReportError(
                     self._where(request) + f": gave up after {attempt} attempt(s) in "
                     f"{elapsed:.1f}s (retry budget {self._budget:g}s): {outcome.reason}"
+                )
+            if self._on_retry is not None:
+                # Silence for the whole budget reads as a hang: say what failed and when we retry.
+                left = max(0.0, deadline - self._clock())
+                self._on_retry(
+                    f"attempt {attempt} failed ({outcome.reason}); retrying in {wait:.1f}s "
+                    f"({left:.0f}s of the {self._budget:g}s retry budget left)"
                 )
             self._sleep(wait)
 
@@ -188,12 +202,18 @@ class GitLabClient:
                 already=True,
                 attempts=attempt,
             )
-        if code in (409, 429) or code >= 500:
+        if code in (409, 429) or (code >= 500 and code not in _NEVER_RETRIED):
             wait = retry_after(headers, self._wall_clock()) if code in (429, 503) else None
             return _Transient(f"HTTP {code}: {text}", wait)
         if 300 <= code < 400:
             location = headers.get("Location", "?")
             hint = f"redirected to {location}; point the GitLab URL at the final address"
+        elif code == 404:
+            # A wrong sub-path or API prefix also ends in GitLab's (or a proxy's) 404.
+            api = self.endpoint.base + self.endpoint.api_prefix
+            hint = f"{HINTS[404]}; or the API URL {api}: check the GitLab URL's path and the API prefix"
+        elif code in _NEVER_RETRIED:
+            hint = "the server does not implement this request: is the GitLab URL a GitLab API?"
         else:
             hint = HINTS.get(code, "GitLab refused the request as sent")
         raise ReportError(self._where(request) + f": HTTP {code}: {text} ({hint})")

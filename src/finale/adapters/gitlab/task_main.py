@@ -89,8 +89,13 @@ def request_from_env(env: Mapping[str, str]) -> StatusRequest:
     )
 
 
-def client_from_env(env: Mapping[str, str]) -> GitLabClient:
+def client_from_env(env: Mapping[str, str], log: TextIO | None = None) -> GitLabClient:
     budget = _number(env, "RETRY_BUDGET", float)
+
+    def on_retry(line: str) -> None:
+        if log is not None:  # the step log: a retrying post must not look like a hang
+            print(f"retry: {line}", file=log, flush=True)
+
     return GitLabClient(
         env.get("GITLAB_HOST_URL", "") or "gitlab.com",
         env.get("GITLAB_TOKEN", ""),
@@ -98,6 +103,7 @@ def client_from_env(env: Mapping[str, str]) -> GitLabClient:
         retry_budget=60.0 if budget is None else budget,
         ca_file=env.get("CA_BUNDLE", "").strip() or None,
         verify_tls=_flag(env, "SSL_VERIFY"),
+        on_retry=on_retry,
     )
 
 
@@ -112,7 +118,7 @@ def run_from_env(env: Mapping[str, str], out: TextIO, err: TextIO) -> int:
     """Post the status the env describes; print one line; return the exit code."""
     try:
         request = request_from_env(env)
-        posted = client_from_env(env).post_status(request)
+        posted = client_from_env(env, err).post_status(request)
     except ReportInputError as exc:
         print(f"error: {exc}", file=err)
         return 2

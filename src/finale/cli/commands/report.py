@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 
 from finale.adapters.gitlab.client import GitLabClient
 from finale.adapters.gitlab.wire import (
@@ -94,6 +95,10 @@ def build_request(args: argparse.Namespace) -> StatusRequest:
     )
 
 
+def _log_retry(line: str) -> None:
+    print(f"retry: {line}", file=sys.stderr, flush=True)
+
+
 def main(args: argparse.Namespace) -> int:
     request = build_request(args)
     budget = _float("--retry-budget", args.retry_budget, minimum=0.0)
@@ -105,6 +110,7 @@ def main(args: argparse.Namespace) -> int:
             retry_budget=DEFAULT_RETRY_BUDGET if budget is None else budget,
             ca_file=args.ca_file,
             verify_tls=not args.insecure,
+            on_retry=_log_retry,
         )
         posted = client.post_status(request)
     except ReportInputError as exc:

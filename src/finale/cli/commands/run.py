@@ -8,7 +8,7 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,14 @@ from finale.adapters.yaml.load import SourceDoc
 from finale.cli.common import add_feature_argument, add_files_argument, read_valid_documents, refuse_unsupported
 from finale.cli.error_handler import EXIT_FAILED, EXIT_OK
 from finale.cli.interrupts import Interrupts
-from finale.cli.output import ProgressPrinter, format_objects_of, format_summary, mask, write_to_reader
+from finale.cli.output import (
+    ProgressPrinter,
+    StepLogFiles,
+    format_objects_of,
+    format_summary,
+    mask,
+    write_to_reader,
+)
 from finale.core.tekton.catalog import RunInputs, assemble
 from finale.core.tekton.durations import parse_duration
 from finale.core.tekton.model import SpecStatus
@@ -187,6 +194,8 @@ def _execute(
         cancel_at = (time.time() + _duration(args.cancel_after, "--cancel-after"), SpecStatus(args.cancel_mode))
     workdir = Path(tempfile.mkdtemp(prefix="finale-run-"))
     printer = ProgressPrinter(sys.stderr if args.output else sys.stdout, secrets, quiet=bool(args.output))
+    log_files = StepLogFiles(workdir / "logs", secrets) if args.keep else None
+    log = printer.log_line if log_files is None else _both(printer.log_line, log_files.log_line)
     executor: LocalExecutor | None = None
     try:
         run_ws = bind_workspaces(inputs, _pairs(args.workspace, "-w"), workdir, keystore)
@@ -194,7 +203,7 @@ def _execute(
             workdir,
             keystore,
             parallel=args.parallel,
-            log=printer.log_line,
+            log=log,
             sidecar_logs="results-from=sidecar-logs" in features,
         )
         control = Control()
@@ -216,11 +225,20 @@ def _execute(
     finally:
         if executor is not None:
             executor.close()
-        if args.keep:
-            print(f"working folder kept: {workdir}", file=sys.stderr)
+        if log_files is not None:
+            log_files.close()
+            print(f"working folder kept: {workdir} (step logs in {workdir / 'logs'})", file=sys.stderr)
         else:
             shutil.rmtree(workdir, ignore_errors=True)
     return result, interrupts.count > 0
+
+
+def _both(*logs: Callable[[str, str, str], None]) -> Callable[[str, str, str], None]:
+    def log(taskrun: str, step: str, line: str) -> None:
+        for each in logs:
+            each(taskrun, step, line)
+
+    return log
 
 
 def _duration(text: str, flag: str) -> float:
