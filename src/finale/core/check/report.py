@@ -72,7 +72,8 @@ def format_text(report: CheckReport, *, strict: bool = False, width: int | None 
         lines += _items([f"{n}. {i.text}" for n, i in enumerate(failing, 1)], width, "")
     unflagged = [] if strict else report.counterexamples(limits=True)
     if unflagged:
-        lines += ["", f"limits (reported, not failing without --strict): {SERVE}:"]
+        header = f"limits (reported, not failing without --strict): {SERVE}:"
+        lines += ["", *(textwrap.wrap(header, width=max(width, 40)) if width else [header])]
         lines += _items([i.text for i in unflagged], width, "-")
     if report.notes:
         lines += ["", "notes:", *_items(list(report.notes), width, "-")]
