@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TextIO
 
 from finale.core.tekton import objects as tekton_objects
+from finale.core.tekton.reasons import ConditionStatus
 from finale.core.tekton.run_result import RunResult
 from finale.core.tekton.state import TaskRunState
 
@@ -97,7 +98,7 @@ class ProgressPrinter:
     def taskrun_finished(self, taskrun: TaskRunState) -> None:
         self._print(
             f"--- {taskrun.pipeline_task}: {taskrun.reason}"
-            + (f" ({taskrun.message})" if taskrun.status == "False" else "")
+            + (f" ({taskrun.message})" if taskrun.status == ConditionStatus.FALSE else "")
         )
 
     def task_skipped(self, name: str, reason: str) -> None:

@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from finale.core.tekton import dag, skips, status
-from finale.core.tekton.facts import RunFacts, SkipReason
+from finale.core.tekton.facts import RunFacts
 from finale.core.tekton.model import PipelineSpec, PipelineTask, SpecStatus
+from finale.core.tekton.reasons import SkipReason
 from finale.core.tekton.variables import named_tasks
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from finale.core.tekton import status
 from finale.core.tekton.facts import RunFacts
 from finale.core.tekton.model import PipelineRun, PipelineSpec, SpecStatus
+from finale.core.tekton.reasons import ConditionStatus, PipelineRunReason
 from finale.core.tekton.resolve import RunFailure
 from finale.core.tekton.resolve_checks import indexes_results, result_index_failure
 from finale.core.tekton.run_checks import prepare_run
@@ -94,11 +95,13 @@ class Engine:
         if self.spec_status == SpecStatus.CANCELLED:
             return self._result(None, status.cancelled(self.run.name), None)
         if self.spec_status == SpecStatus.PENDING:
-            cond = status.Condition("Unknown", "PipelineRunPending", f'PipelineRun "{self.run.name}" is pending')
+            cond = status.Condition(
+                ConditionStatus.UNKNOWN, PipelineRunReason.PENDING, f'PipelineRun "{self.run.name}" is pending'
+            )
             return self._result(None, cond, None)
         prepared = prepare_run(self.run, self.raw_spec, self.task_specs, set(self.run_workspaces))
         if isinstance(prepared, RunFailure):
-            return self._result(None, status.Condition("False", prepared.reason, prepared.message), None)
+            return self._result(None, status.Condition(ConditionStatus.FALSE, prepared.reason, prepared.message), None)
         spec, parents = prepared
         return self._loop(spec, parents)
 
@@ -141,7 +144,9 @@ class Engine:
                 failure = self._cel_failed(str(exc))
             except InvalidParamValue as exc:
                 self.taskruns.cancel_running(spec.all_tasks(), CANCELLED_BY_USER)
-                return self._result(spec, status.Condition("False", "InvalidParamValue", str(exc)), None)
+                return self._result(
+                    spec, status.Condition(ConditionStatus.FALSE, PipelineRunReason.INVALID_PARAM_VALUE, str(exc)), None
+                )
             if failure is not None:
                 self._settle(spec)
                 return self._result(spec, failure, None)
@@ -167,7 +172,7 @@ class Engine:
         """
         invalid = result_index_failure(facts, self.run.namespace, self.run.name) if self.indexes else None
         if invalid is not None:
-            return status.Condition("False", "PipelineValidationFailed", invalid)
+            return status.Condition(ConditionStatus.FALSE, PipelineRunReason.VALIDATION_FAILED, invalid)
         problem = cel_failure(facts) if self.has_cel else None
         return None if problem is None else self._cel_failed(problem)
 
@@ -184,7 +189,7 @@ class Engine:
 
     def _cel_failed(self, problem: str) -> status.Condition:
         message = f"[User error] Error evaluating CEL {self.run.name}: {problem}"
-        return status.Condition("False", "CELEvaluationFailed", message)
+        return status.Condition(ConditionStatus.FALSE, PipelineRunReason.CEL_EVALUATION_FAILED, message)
 
     def _act(self, spec: PipelineSpec, now: Pass) -> bool:
         """One pass of decisions; True when anything changed, so the facts must be rebuilt."""

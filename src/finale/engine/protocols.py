@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from finale.core.tekton.model import ParamValue
+from finale.core.tekton.reasons import SkipReason, TaskRunReason
 from finale.core.tekton.state import StepState, TaskRunState
 
 
@@ -25,7 +26,7 @@ class AttemptRequest:
 class AttemptOutcome:
     name: str
     succeeded: bool
-    reason: str
+    reason: TaskRunReason
     message: str
     start: float
     end: float
@@ -50,4 +51,4 @@ class Progress(Protocol):
 
     def taskrun_finished(self, taskrun: TaskRunState) -> None: ...
 
-    def task_skipped(self, name: str, reason: str) -> None: ...
+    def task_skipped(self, name: str, reason: SkipReason) -> None: ...

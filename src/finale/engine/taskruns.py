@@ -11,6 +11,7 @@ from typing import Any
 
 from finale.core.tekton.model import ParamValue, PipelineRun, PipelineTask
 from finale.core.tekton.param_enum import taskrun_enum_problem
+from finale.core.tekton.reasons import ConditionStatus, TaskRunReason, TaskRunSpecStatus
 from finale.core.tekton.state import TaskRunState
 from finale.core.tekton.taskrun import build_taskruns, propagate_workspaces
 from finale.engine.protocols import AttemptOutcome, AttemptRequest, Clock, Progress, StepExecutor
@@ -20,7 +21,12 @@ from finale.errors import FinaleError
 # than reading them from a completed pod; only the pod path turns a failure into FailureIgnored
 # (pod/status.go updateCompletedTaskRunStatus), so these stay as they are under onError: continue.
 _SET_AFTER_THE_POD = frozenset(
-    {"TaskRunTimeout", "TaskRunCancelled", "TaskRunValidationFailed", "TaskRunResultLargerThanAllowedLimit"}
+    {
+        TaskRunReason.TIMEOUT,
+        TaskRunReason.CANCELLED,
+        TaskRunReason.VALIDATION_FAILED,
+        TaskRunReason.RESULT_LARGER_THAN_ALLOWED,
+    }
 )
 
 
@@ -85,7 +91,9 @@ class TaskRuns:
             raise InvalidParamValue(problem)
         now = self.clock.now()
         started = tuple(
-            replace(r, start=now, reason="Running", message="Not all Steps in the Task have finished executing")
+            replace(
+                r, start=now, reason=TaskRunReason.RUNNING, message="Not all Steps in the Task have finished executing"
+            )
             for r in runs
         )
         self._store(task.name, started)
@@ -129,10 +137,10 @@ class TaskRuns:
                     self.executor.cancel(tr.name)
                     tr = replace(
                         tr,
-                        status="False",
-                        reason="TaskRunCancelled",
+                        status=ConditionStatus.FALSE,
+                        reason=TaskRunReason.CANCELLED,
                         message=f'TaskRun "{tr.name}" was cancelled. {message}',
-                        spec_status="TaskRunCancelled",
+                        spec_status=TaskRunSpecStatus.CANCELLED,
                         status_message=message,
                         end=now,
                     )
@@ -157,7 +165,7 @@ class TaskRuns:
     def _apply_outcome(self, tr: TaskRunState, outcome: AttemptOutcome) -> TaskRunState:
         attempt = replace(
             tr,
-            status="True" if outcome.succeeded else "False",
+            status=ConditionStatus.TRUE if outcome.succeeded else ConditionStatus.FALSE,
             reason=outcome.reason,
             message=outcome.message,
             start=outcome.start,
@@ -168,7 +176,7 @@ class TaskRuns:
         )
         if outcome.succeeded or len(tr.retries_status) >= tr.retries:
             if not outcome.succeeded and tr.on_error == "continue" and outcome.reason not in _SET_AFTER_THE_POD:
-                attempt = replace(attempt, reason="FailureIgnored")
+                attempt = replace(attempt, reason=TaskRunReason.FAILURE_IGNORED)
             final = replace(attempt, retries_status=tr.retries_status)
             self.progress.taskrun_finished(final)
             return final
@@ -177,7 +185,7 @@ class TaskRuns:
     def _retry(self, tr: TaskRunState, outcome: AttemptOutcome, attempt: TaskRunState) -> TaskRunState:
         retry = replace(
             tr,
-            reason="ToBeRetried",
+            reason=TaskRunReason.TO_BE_RETRIED,
             message=outcome.message,
             retries_status=(*tr.retries_status, attempt),
             start=self.clock.now(),
@@ -195,6 +203,6 @@ def _kept_results(outcome: AttemptOutcome) -> dict[str, ParamValue]:
     timed-out or cancelled TaskRun is failed by failTaskRun (taskrun.go), which copies step
     states only, so whatever its steps wrote is lost.
     """
-    if outcome.reason in ("TaskRunTimeout", "TaskRunCancelled"):
+    if outcome.reason in (TaskRunReason.TIMEOUT, TaskRunReason.CANCELLED):
         return {}
     return dict(outcome.results)

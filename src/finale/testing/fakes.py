@@ -13,6 +13,7 @@ from ruamel.yaml import YAML
 
 from finale.core.tekton.model import ParamValue
 from finale.core.tekton.parse import pipeline_run
+from finale.core.tekton.reasons import TaskRunReason
 from finale.core.tekton.run_result import RunResult
 from finale.engine.loop import Engine
 from finale.engine.protocols import AttemptOutcome, AttemptRequest
@@ -34,12 +35,12 @@ class Attempt:
     """What one attempt of a task does: succeed or fail with a reason, after `duration` seconds."""
 
     succeeded: bool = True
-    reason: str = "Succeeded"
+    reason: TaskRunReason = TaskRunReason.SUCCEEDED
     results: Mapping[str, ParamValue] = field(default_factory=dict)
     duration: float = 1.0
 
 
-FAIL = Attempt(succeeded=False, reason="StepFailed")
+FAIL = Attempt(succeeded=False, reason=TaskRunReason.STEP_FAILED)
 
 
 class ScriptedExecutor:

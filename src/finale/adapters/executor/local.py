@@ -19,6 +19,7 @@ from finale.adapters.executor.step_command import StepStartError, step_command
 from finale.adapters.executor.step_process import kill_group, pump_output
 from finale.adapters.executor.step_shell import read_only
 from finale.core.tekton.durations import format_duration, parse_duration
+from finale.core.tekton.reasons import TaskRunReason
 from finale.core.tekton.state import StepState
 from finale.core.tekton.steps import StepPlan, TaskContext, isolated_workspaces, plan_steps
 from finale.engine.protocols import AttemptOutcome, AttemptRequest
@@ -98,7 +99,7 @@ class LocalExecutor:
                 outcome = AttemptOutcome(
                     name=request.taskrun.name,
                     succeeded=False,
-                    reason="Failed",
+                    reason=TaskRunReason.FAILED,
                     message=f"finale could not run this TaskRun: {exc}",
                     start=now,
                     end=now,
@@ -160,13 +161,13 @@ class LocalExecutor:
         reported = watch.kept if watch is not None and watch.overflow else None
         results, result_error = read_results(tr.task_spec, results_dir, sidecar_logs=self.sidecar_logs, texts=reported)
         if watch is not None and watch.overflow and _overflow_fails_first(watch.overflow, steps, failure):
-            failure = ("StepFailed", f'"{watch.overflow}" exited with code 1: Error')
+            failure = (TaskRunReason.STEP_FAILED, f'"{watch.overflow}" exited with code 1: Error')
         live = self.live.get(tr.name)
         if live is not None and live.cancelled:
             return AttemptOutcome(
                 name=tr.name,
                 succeeded=False,
-                reason="TaskRunCancelled",
+                reason=TaskRunReason.CANCELLED,
                 message=f'TaskRun "{tr.name}" was cancelled',
                 start=start,
                 end=end,
@@ -179,7 +180,7 @@ class LocalExecutor:
             return AttemptOutcome(
                 name=tr.name,
                 succeeded=True,
-                reason="Succeeded",
+                reason=TaskRunReason.SUCCEEDED,
                 message="All Steps have completed executing",
                 start=start,
                 end=end,
@@ -207,9 +208,9 @@ class LocalExecutor:
         deadline: float | None,
         tr_timeout: float,
         watch: TerminationWatch | None = None,
-    ) -> tuple[tuple[StepState, ...], tuple[str, str] | None]:
+    ) -> tuple[tuple[StepState, ...], tuple[TaskRunReason, str] | None]:
         states: list[StepState] = []
-        failure: tuple[str, str] | None = None
+        failure: tuple[TaskRunReason, str] | None = None
         for plan in plans:
             if failure is not None:
                 states.append(StepState(name=plan.name[5:], container=plan.name, termination_reason="Skipped"))
@@ -229,7 +230,7 @@ class LocalExecutor:
         base: Path,
         deadline: float | None,
         tr_timeout: float,
-    ) -> tuple[StepState, tuple[str, str] | None]:
+    ) -> tuple[StepState, tuple[TaskRunReason, str] | None]:
         short = plan.name[5:]
         started = time.time()
         try:
@@ -263,15 +264,15 @@ class LocalExecutor:
             reason="Completed" if code == 0 else "Error",
         )
         if why == "cancelled":
-            return replace_reason(state, "Cancelled"), ("TaskRunCancelled", "cancelled")
+            return replace_reason(state, "Cancelled"), (TaskRunReason.CANCELLED, "cancelled")
         if why == "timeout":
             if deadline is not None and (step_limit is None or deadline <= started + step_limit):
                 return replace_reason(state, "TimeoutExceeded"), (
-                    "TaskRunTimeout",
+                    TaskRunReason.TIMEOUT,
                     f'TaskRun "{tr_name}" failed to finish within "{format_duration(tr_timeout)}"',
                 )
             return replace_reason(state, "TimeoutExceeded"), (
-                "StepFailed",
+                TaskRunReason.STEP_FAILED,
                 f'"{plan.name}" exited because the step exceeded the specified timeout limit',
             )
         if code == 0:
@@ -279,7 +280,7 @@ class LocalExecutor:
         if plan.on_error == "continue":
             return replace_reason(state, "Continued"), None
         return replace_reason(state, "Error"), (
-            "StepFailed",
+            TaskRunReason.STEP_FAILED,
             f'"{plan.name}" exited with code {code}: Error',
         )
 
@@ -345,7 +346,9 @@ def replace_reason(state: StepState, termination: str) -> StepState:
     return replace(state, termination_reason=termination)
 
 
-def _overflow_fails_first(container: str, steps: tuple[StepState, ...], failure: tuple[str, str] | None) -> bool:
+def _overflow_fails_first(
+    container: str, steps: tuple[StepState, ...], failure: tuple[TaskRunReason, str] | None
+) -> bool:
     """The overflowing step is the TaskRun's failure unless an earlier step failed on its own.
 
     The failure message names the first container that exited non-zero (pod/status.go
@@ -353,7 +356,7 @@ def _overflow_fails_first(container: str, steps: tuple[StepState, ...], failure:
     """
     if failure is None:
         return True
-    if failure[0] != "StepFailed":
+    if failure[0] != TaskRunReason.STEP_FAILED:
         return False
     names = [s.container for s in steps]
     failed = next((i for i, s in enumerate(steps) if s.termination_reason in ("Error", "TimeoutExceeded")), len(steps))

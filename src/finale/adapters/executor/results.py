@@ -9,11 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from finale.core.tekton.model import ParamValue
+from finale.core.tekton.reasons import TaskRunReason
 
 # Bytes a step's entrypoint may write as its termination message (results as JSON entries plus
 # its start time); above it the entrypoint exits 1 and the results are lost (termination/write.go).
 TERMINATION_LIMIT = 4096
-TOO_LARGE = "TerminationMessageTooLarge"
+TOO_LARGE = TaskRunReason.RESULTS_TOO_LARGE
 
 
 def _read_texts(task_spec: Mapping[str, Any], results_dir: Path) -> dict[str, str]:
@@ -55,7 +56,7 @@ def read_results(
     *,
     sidecar_logs: bool = False,
     texts: Mapping[str, str] | None = None,  # what the pod reported, if not the folder as it is
-) -> tuple[dict[str, ParamValue], tuple[str, str] | None]:
+) -> tuple[dict[str, ParamValue], tuple[TaskRunReason, str] | None]:
     """Declared results whose file exists; typed as Tekton types them, then validated.
 
     A result whose text does not have its declared type is dropped and fails the TaskRun, as do
@@ -85,14 +86,14 @@ def read_results(
                 missing_keys[name] = sorted(absent)
     if mismatched:
         return results, (
-            "TaskRunValidationFailed",
+            TaskRunReason.VALIDATION_FAILED,
             "[User error] Provided results don't match declared results; may be invalid JSON or missing result "
             "declaration: " + ",".join(sorted(mismatched)),
         )
     if missing_keys:
         listed = " ".join(f"{k}:[{' '.join(v)}]" for k, v in sorted(missing_keys.items()))
         return results, (
-            "TaskRunValidationFailed",
+            TaskRunReason.VALIDATION_FAILED,
             f"[User error] missing keys for these results which are required in TaskResult's properties map[{listed}]",
         )
     if sidecar_logs:
@@ -102,7 +103,7 @@ def read_results(
         if big is None:
             return results, None
         return results, (
-            "TaskRunResultLargerThanAllowedLimit",
+            TaskRunReason.RESULT_LARGER_THAN_ALLOWED,
             f'[User error] result "{big}" is larger than the allowed limit of {TERMINATION_LIMIT} bytes',
         )
     if _termination_size(texts) > TERMINATION_LIMIT:

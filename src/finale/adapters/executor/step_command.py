@@ -14,6 +14,7 @@ from typing import Any
 
 from finale.adapters.executor.secrets import KeyStore
 from finale.adapters.executor.step_shell import ash_compat, interpreter, map_paths, shell_for, working_dir
+from finale.core.tekton.reasons import TaskRunReason
 from finale.core.tekton.steps import StepPlan
 from finale.errors import ExecutorError
 
@@ -23,7 +24,7 @@ Mounts = list[tuple[str, str]]  # (folder on this machine, container path)
 class StepStartError(ExecutorError):
     """A step that cannot start (missing Secret key, bad command): the TaskRun fails."""
 
-    def __init__(self, reason: str, message: str) -> None:
+    def __init__(self, reason: TaskRunReason, message: str) -> None:
         super().__init__(message)
         self.reason = reason
         self.message = message
@@ -61,7 +62,7 @@ def step_command(
         return [*run_with, str(path), *plan.args], env, cwd
     argv = list(plan.command) + list(plan.args)
     if not argv:
-        raise StepStartError("Failed", f'"{plan.name}" has no script or command to run on this machine')
+        raise StepStartError(TaskRunReason.FAILED, f'"{plan.name}" has no script or command to run on this machine')
     return argv, env, cwd
 
 
@@ -78,7 +79,7 @@ def _value_from(name: str, source: Mapping[str, Any], keystore: KeyStore) -> str
             what = f'{kind.lower()} "{ref.get("name")}"'
             detail = "not found" if data is None else f'has no key "{ref.get("key")}"'
             raise StepStartError(
-                "CreateContainerConfigError",
+                TaskRunReason.CREATE_CONTAINER_CONFIG_ERROR,
                 f"env {name}: {what} {detail} (give it with -f, e.g. a {kind} manifest)",
             )
         return value

@@ -31,6 +31,7 @@ from finale.cli.output import (
 from finale.core.tekton.catalog import RunInputs, assemble
 from finale.core.tekton.durations import parse_duration
 from finale.core.tekton.model import SpecStatus
+from finale.core.tekton.reasons import ConditionStatus
 from finale.core.tekton.run_result import RunResult
 from finale.core.tekton.selection import name_bare_run, select_runs
 from finale.engine.loop import Control, Engine
@@ -170,7 +171,7 @@ def main(args: argparse.Namespace) -> int:
             break  # Ctrl-C stops this run and starts no other
     if args.output:
         write_to_reader(mask(format_objects_of(results, args.output), secrets), sys.stdout)
-    return EXIT_OK if all(r.condition.status == "True" for r in results) else EXIT_FAILED
+    return EXIT_OK if all(r.condition.status == ConditionStatus.TRUE for r in results) else EXIT_FAILED
 
 
 def _inputs(group: list[tuple[str, Mapping[str, Any]]], args: argparse.Namespace) -> RunInputs:

@@ -20,6 +20,7 @@ from finale.core.check.runstate import Context, Node, cancel, outcome_of
 from finale.core.tekton import skips, status
 from finale.core.tekton.facts import RunFacts
 from finale.core.tekton.model import PipelineTask, SpecStatus
+from finale.core.tekton.reasons import TaskRunReason
 from finale.core.tekton.state import CANCELLED_BY_TIMEOUT, CANCELLED_BY_USER, TaskRunState
 
 DAG_INTERRUPTS = ("tasks-timeout", "pipeline-timeout", "cancelled", "cancelled-run-finally", "stopped-run-finally")
@@ -101,10 +102,10 @@ def _finishes(ctx: Context, task: PipelineTask) -> Iterator[tuple[TaskRunState, 
     result it writes), failure, and a timeout where a reporter reads the task's reason."""
     name = task.name
     if name in ctx.abstract.synthetic or name in ctx.model.reporters:
-        yield ctx.taskrun(task, state="True", reason="Succeeded", results=_placeholders(ctx, name)), None
+        yield ctx.taskrun(task, state="True", reason=TaskRunReason.SUCCEEDED, results=_placeholders(ctx, name)), None
         return
     for results, event in _result_choices(ctx, name):
-        yield ctx.taskrun(task, state="True", reason="Succeeded", results=results), event
+        yield ctx.taskrun(task, state="True", reason=TaskRunReason.SUCCEEDED, results=results), event
     ignored = task.continues_on_error
     reason = "FailureIgnored" if ignored else "Failed"
     yield ctx.taskrun(task, state="False", reason=reason), Event(what="ignored" if ignored else "fails", task=name)

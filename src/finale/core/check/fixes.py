@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from finale.core.check.outcomes import Outcome, Post
+from finale.core.tekton.reasons import ConditionStatus, PipelineRunReason
 
 if TYPE_CHECKING:
     from finale.core.check.words import Words
@@ -20,7 +21,7 @@ def _has_dag_skips(words: Words) -> bool:
 
 def _wrong_failure(words: Words, o: Outcome, post: Post, head: str) -> str:
     ignored = _failing(o, "ignored")
-    if ignored and o.condition.status == "True":
+    if ignored and o.condition.status == ConditionStatus.TRUE:
         return (
             f"{head}: {ignored[0]} has onError: continue, so $(tasks.status) is Failed while the run "
             f"succeeds; also guard the failure reporter on $(tasks.{ignored[0]}.reason) notin [FailureIgnored]"
@@ -60,7 +61,7 @@ def _wrong_success(words: Words, o: Outcome, post: Post, head: str) -> str:
         return f"{head}: its STATE is success whatever happens; guard it with $(tasks.status) in [Succeeded, Completed]"
     if o.kind in ("stopped-run-finally", "cancelled-run-finally"):
         return _wrong_stop(words, o, head)
-    if o.condition.reason == "PipelineValidationFailed":
+    if o.condition.reason == PipelineRunReason.VALIDATION_FAILED:
         return f"{head}: a task failed validation (missing result) and $(tasks.status) does not count it"
     if failed and o.aggregate == "Failed":
         return (

@@ -98,13 +98,17 @@ def _class_data(c: ClassResult) -> dict[str, Any]:
         ],
         "guardValues": dict(o.valuation),
         "finallyFails": o.finally_fails or None,
-        "tasksStatus": o.aggregate or None,
+        "tasksStatus": str(o.aggregate) or None,
         "finallyRun": list(o.finally_ran),
         "finallySkipped": dict(o.finally_skipped),
         "posted": [
             {"reporter": p.reporter, "finally": p.is_finally, "context": p.context, "state": p.state} for p in o.posts
         ],
-        "runEndsAs": {"status": o.condition.status, "reason": o.condition.reason, "message": o.condition.message},
+        "runEndsAs": {
+            "status": str(o.condition.status),
+            "reason": str(o.condition.reason),
+            "message": o.condition.message,
+        },
         "verdict": c.verdict,
         "limit": c.limit,
         "coveredBy": c.covered_by or None,

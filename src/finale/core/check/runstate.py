@@ -12,6 +12,7 @@ from finale.core.check.quotient import Abstract
 from finale.core.tekton import skips, status
 from finale.core.tekton.facts import RunFacts
 from finale.core.tekton.model import PipelineSpec, PipelineTask, SpecStatus, Timeouts
+from finale.core.tekton.reasons import ConditionStatus, TaskRunReason, TaskRunSpecStatus
 from finale.core.tekton.state import TaskRunState
 
 
@@ -73,15 +74,19 @@ class Context:
             pipeline_task=task.name,
             is_finally=task.is_finally,
             on_error=task.on_error,
-            status=state,
-            reason=reason,
+            status=ConditionStatus(state),  # the wire words, checked here
+            reason=TaskRunReason(reason),
             results=dict(results or {}),
         )
 
 
 def cancel(run: TaskRunState, message: str) -> TaskRunState:
     return replace(
-        run, status="False", reason="TaskRunCancelled", spec_status="TaskRunCancelled", status_message=message
+        run,
+        status=ConditionStatus.FALSE,
+        reason=TaskRunReason.CANCELLED,
+        spec_status=TaskRunSpecStatus.CANCELLED,
+        status_message=message,
     )
 
 

@@ -15,6 +15,7 @@ from finale.core.check.notes import notes_for
 from finale.core.check.outcomes import Outcome
 from finale.core.check.play import Exploration, explore_model
 from finale.core.check.words import Words
+from finale.core.tekton.reasons import ConditionStatus
 from finale.core.tekton.when import CelEvaluationError
 from finale.errors import InputError
 
@@ -98,11 +99,11 @@ def _twin(o: Outcome, outcomes: Sequence[Outcome]) -> Outcome | None:
     """
     if not o.aggregate or o.finally_fails or not o.kind:
         return None
-    ok = o.condition.status == "True"
+    ok = o.condition.status == ConditionStatus.TRUE
     for other in outcomes:
         if other is o or not other.aggregate or other.finally_fails or other.hard:
             continue
-        if (other.condition.status == "True") != ok and other.read_view == o.read_view:
+        if (other.condition.status == ConditionStatus.TRUE) != ok and other.read_view == o.read_view:
             return other
     return None
 
@@ -124,7 +125,7 @@ def _judge(words: Words, o: Outcome, contexts: tuple[str, ...], outcomes: Sequen
         elif len(finals) > 1:
             key = ("several", context, tuple((p.reporter, p.state) for p in finals))
             issues.append(Issue(kind="several", context=context, text=words.several(o, finals, context), key=key))
-        wrong = [p for p in finals if (p.state == "success") != (o.condition.status == "True")]
+        wrong = [p for p in finals if (p.state == "success") != (o.condition.status == ConditionStatus.TRUE)]
         if wrong:
             # A DAG reporter's mistake is never a limit: it can move to finally.
             unavoidable = twin is not None and wrong[0].is_finally

@@ -23,6 +23,7 @@ from finale.core.gitlab.pipelinerun import (
     read_update,
     succeeded_condition,
 )
+from finale.core.tekton.reasons import ConditionStatus, PipelineRunReason
 from finale.errors import InputError
 
 _PERCENT = re.compile(r"(%[0-9A-Fa-f]{2})")
@@ -30,11 +31,11 @@ _STRUCTURED = "application/cloudevents+json"
 _BATCH = "application/cloudevents-batch+json"
 # A condition-less event falls back on its type (Tekton always sets the condition).
 _TYPE_CONDITION = {
-    "started": ("Unknown", "Started"),
-    "running": ("Unknown", "Running"),
-    "unknown": ("Unknown", ""),
-    "successful": ("True", "Succeeded"),
-    "failed": ("False", "Failed"),
+    "started": (ConditionStatus.UNKNOWN, PipelineRunReason.STARTED),
+    "running": (ConditionStatus.UNKNOWN, PipelineRunReason.RUNNING),
+    "unknown": (ConditionStatus.UNKNOWN, ""),
+    "successful": (ConditionStatus.TRUE, PipelineRunReason.SUCCEEDED),
+    "failed": (ConditionStatus.FALSE, PipelineRunReason.FAILED),
 }
 _HOW = (
     "send binary mode (ce-id, ce-type, ce-source, ce-specversion headers + JSON body) "
@@ -152,7 +153,7 @@ def _condition(run: Mapping[str, Any], event: CloudEvent) -> Condition:
     if found is not None:
         return found
     kind = event.type.removeprefix(PIPELINERUN_TYPE_PREFIX).split(".")[0]
-    status, reason = _TYPE_CONDITION.get(kind, ("Unknown", ""))
+    status, reason = _TYPE_CONDITION.get(kind, (ConditionStatus.UNKNOWN, ""))
     return Condition(status=status, reason=reason)
 
 

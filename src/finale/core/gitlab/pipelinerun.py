@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from finale.core.gitlab.state import GitLabState, state_for_condition
+from finale.core.tekton.reasons import ConditionStatus
 
 PIPELINERUN_TYPE_PREFIX = "dev.tekton.event.pipelinerun."
 DEFAULT_STATUS_NAME = "tekton-pipeline"
@@ -77,7 +78,7 @@ def succeeded_condition(run: Mapping[str, Any]) -> Condition | None:
     for item in conditions if isinstance(conditions, list) else []:
         if isinstance(item, Mapping) and item.get("type") == "Succeeded":
             return Condition(
-                status=str(item.get("status", "Unknown")),
+                status=str(item.get("status", ConditionStatus.UNKNOWN)),
                 reason=str(item.get("reason", "")),
                 message=str(item.get("message", "")),
                 last_transition=str(item.get("lastTransitionTime", "")),
@@ -97,9 +98,9 @@ def synthetic_event_id(run: Mapping[str, Any], condition: Condition) -> str:
 
 
 def _event_kind(condition: Condition) -> str:
-    if condition.status == "True":
+    if condition.status == ConditionStatus.TRUE:
         return "successful"
-    if condition.status == "False":
+    if condition.status == ConditionStatus.FALSE:
         return "failed"
     return "started" if condition.reason == "Started" else "running"
 

@@ -1,13 +1,15 @@
 """How a Tekton outcome becomes a GitLab commit state (pure, stdlib only).
 
-This module is also inlined into the `gitlab-set-status` Task script, so it must stay free of
-imports from the rest of finale.
+This module is also inlined into the `gitlab-set-status` Task script, so it imports nothing of
+finale but the Tekton words (`core/tekton/reasons.py`, inlined before it).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+
+from finale.core.tekton.reasons import AggregateStatus, ConditionStatus, PipelineRunReason
 
 
 class GitLabState(StrEnum):
@@ -19,15 +21,6 @@ class GitLabState(StrEnum):
     FAILED = "failed"
     CANCELED = "canceled"
     SKIPPED = "skipped"
-
-
-class AggregateStatus(StrEnum):
-    """Values of the Pipeline variable `tasks.status` seen by a `finally` task."""
-
-    SUCCEEDED = "Succeeded"
-    COMPLETED = "Completed"
-    FAILED = "Failed"
-    NONE = "None"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -120,14 +113,14 @@ def state_for_condition(status: str, reason: str) -> StateDecision:
     Tekton ends a cancelled or gracefully stopped run `False`/`Cancelled`; timeouts end
     `False`/`PipelineRunTimeout` and count as failures (tekton-semantics §2.8, §2.9).
     """
-    if status == "True":
+    if status == ConditionStatus.TRUE:
         return StateDecision(state=GitLabState.SUCCESS, description="Tekton: PipelineRun succeeded")
-    if status == "False" and reason == "Cancelled":
+    if status == ConditionStatus.FALSE and reason == PipelineRunReason.CANCELLED:
         return StateDecision(state=GitLabState.CANCELED, description="Tekton: PipelineRun was cancelled")
-    if status == "False":
+    if status == ConditionStatus.FALSE:
         why = f" ({reason})" if reason else ""
         return StateDecision(state=GitLabState.FAILED, description=f"Tekton: PipelineRun failed{why}")
-    if reason == "PipelineRunPending":
+    if reason == PipelineRunReason.PENDING:
         return StateDecision(state=GitLabState.PENDING, description="Tekton: PipelineRun is pending")
     return StateDecision(state=GitLabState.RUNNING, description="Tekton: PipelineRun is running")
 

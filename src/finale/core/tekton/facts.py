@@ -8,32 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 
 from finale.core.tekton.dag import edge_sources
 from finale.core.tekton.model import PipelineSpec, PipelineTask, SpecStatus, Timeouts
 from finale.core.tekton.parse import pipeline_task
+from finale.core.tekton.reasons import AggregateStatus, SkipReason, TaskStatus
 from finale.core.tekton.state import TaskRunState
 from finale.core.tekton.taskrun import count_combinations
 from finale.core.tekton.variables import Replacements, apply_deep, named_tasks, result_refs, value_replacements
 
 # Where ApplyPipelineTaskContexts substitutes the matrix context variables.
 _MATRIX_CONTEXT_FIELDS = frozenset({"params", "matrix", "displayName"})
-
-
-class SkipReason(StrEnum):
-    """Tekton's exact skip reasons (spec §3.6)."""
-
-    WHEN = "When Expressions evaluated to false"
-    PARENT_SKIPPED = "Parent Tasks were skipped"
-    STOPPING = "PipelineRun was stopping"
-    GRACEFULLY_CANCELLED = "PipelineRun was gracefully cancelled"
-    GRACEFULLY_STOPPED = "PipelineRun was gracefully stopped"
-    MISSING_RESULTS = "Results were missing"
-    PIPELINE_TIMEOUT = "PipelineRun timeout has been reached"
-    TASKS_TIMEOUT = "PipelineRun Tasks timeout has been reached"
-    FINALLY_TIMEOUT = "PipelineRun Finally timeout has been reached"
-    EMPTY_MATRIX = "Matrix Parameters have an empty array"
 
 
 TIMEOUT_SKIPS = {SkipReason.PIPELINE_TIMEOUT, SkipReason.TASKS_TIMEOUT}
@@ -187,13 +172,13 @@ class RunFacts:
                     bucket.append(value)
         return merged
 
-    def task_status(self, name: str) -> str:
+    def task_status(self, name: str) -> TaskStatus:
         """`$(tasks.<t>.status)` (spec §5.1)."""
         if self.is_successful(name):
-            return "Succeeded"
+            return TaskStatus.SUCCEEDED
         if any(r.failed for r in self.runs_of(name)):
-            return "Failed"
-        return "None"
+            return TaskStatus.FAILED
+        return TaskStatus.NONE
 
     def task_reason(self, name: str) -> str:
         """`$(tasks.<t>.reason)`: first not-successful TaskRun's reason, else the first's."""
@@ -203,16 +188,16 @@ class RunFacts:
                 return run.reason
         return runs[0].reason if runs else ""
 
-    def aggregate_status(self) -> str:
+    def aggregate_status(self) -> AggregateStatus:
         """`$(tasks.status)` (spec §5.2)."""
         if not self.dag_done():
-            return "None"
-        result = "Succeeded"
+            return AggregateStatus.NONE
+        result = AggregateStatus.SUCCEEDED
         for t in self.spec.tasks:
             if any(r.failed for r in self.runs_of(t.name)):
-                return "Failed"
+                return AggregateStatus.FAILED
             if t.name in self.skips:
-                result = "Completed"
+                result = AggregateStatus.COMPLETED
         return result
 
     def result_replacements(self, names: Iterable[str] | None = None) -> Replacements:

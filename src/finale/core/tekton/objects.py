@@ -18,8 +18,8 @@ def timestamp(epoch: float | None) -> str | None:
 def _condition(status: str, reason: str, message: str, when: float | None) -> dict[str, Any]:
     return {
         "type": "Succeeded",
-        "status": status,
-        "reason": reason,
+        "status": str(status),  # plain text out: a dumper knows no enums
+        "reason": str(reason),
         "message": message,
         "lastTransitionTime": timestamp(when),
     }
@@ -92,7 +92,7 @@ def taskrun_object(result: RunResult, tr: TaskRunState) -> dict[str, Any]:
     if tr.workspaces:
         spec["workspaces"] = [{"name": w["name"], "emptyDir": {}} for w in tr.workspaces]
     if tr.spec_status:
-        spec["status"] = tr.spec_status
+        spec["status"] = str(tr.spec_status)
         spec["statusMessage"] = tr.status_message
     annotations = dict(run.annotations)
     if tr.on_error == "continue":

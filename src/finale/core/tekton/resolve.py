@@ -10,6 +10,7 @@ from typing import Any
 from finale.core.tekton.model import ParamSpec, ParamValue, PipelineRun, PipelineSpec
 from finale.core.tekton.param_enum import run_enum_failure_message
 from finale.core.tekton.parse import pipeline_spec
+from finale.core.tekton.reasons import PipelineRunReason
 from finale.core.tekton.variables import (
     Replacements,
     apply_deep,
@@ -24,7 +25,7 @@ _PARAM_REF = re.compile(r"""\$\(params(?:\.([A-Za-z0-9_.-]+?)|\[["']([^"']+)["']
 class RunFailure:
     """A terminal failure found before or while scheduling; no finally runs (spec §6.5)."""
 
-    reason: str
+    reason: PipelineRunReason
     message: str
 
 
@@ -91,25 +92,25 @@ def param_values(spec: PipelineSpec, run: PipelineRun) -> dict[str, ParamValue] 
     missing = [s.name for s in spec.params if s.default is None and s.name not in run.params]
     if missing:
         return RunFailure(
-            "ParameterMissing",
+            PipelineRunReason.PARAMETER_MISSING,
             f"[User error] PipelineRun {ns}/{pr} is missing some parameters required by Pipeline "
             f"{ns}/{p}: pipelineRun missing parameters: [{' '.join(missing)}]",
         )
     wrong = [s.name for s in spec.params if s.name in run.params and _value_type(run.params[s.name]) != s.type]
     if wrong:
         return RunFailure(
-            "ParameterTypeMismatch",
+            PipelineRunReason.PARAMETER_TYPE_MISMATCH,
             f"[User error] PipelineRun {ns}/{pr} parameters have mismatching types with Pipeline "
             f"{ns}/{p}'s parameters: parameters have inconsistent types : [{' '.join(wrong)}]",
         )
     # ValidateEnumParam comes right after the type check in reconcile (pipelinerun.go).
     enum_problem = run_enum_failure_message(ns, pr, run.params, spec.params)
     if enum_problem:
-        return RunFailure("InvalidParamValue", enum_problem)
+        return RunFailure(PipelineRunReason.INVALID_PARAM_VALUE, enum_problem)
     values = _resolve_defaults(spec.params, run.params)
     if isinstance(values, str):
         return RunFailure(
-            "PipelineValidationFailed",
+            PipelineRunReason.VALIDATION_FAILED,
             f"[User error] Failed to apply parameters to Pipeline {ns}/{p}: parameter resolution failed: {values}",
         )
     missing_keys = {
@@ -120,7 +121,7 @@ def param_values(spec: PipelineSpec, run: PipelineRun) -> dict[str, ParamValue] 
     if missing_keys:
         rendered = " ".join(f"{k}:[{' '.join(v)}]" for k, v in sorted(missing_keys.items()))
         return RunFailure(
-            "ObjectParameterMissKeys",
+            PipelineRunReason.OBJECT_PARAMETER_MISS_KEYS,
             f"[User error] PipelineRun {ns}/{pr} parameters is missing object keys required by Pipeline "
             f"{ns}/{p}'s parameters: pipelineRun missing object keys for parameters: map[{rendered}]",
         )

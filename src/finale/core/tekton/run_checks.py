@@ -14,6 +14,7 @@ from finale.core.tekton import dag
 from finale.core.tekton.model import ParamSpec, PipelineRun, PipelineSpec
 from finale.core.tekton.param_enum import enum_subset_problem
 from finale.core.tekton.parse import param_spec, pipeline_spec
+from finale.core.tekton.reasons import PipelineRunReason
 from finale.core.tekton.resolve import RunFailure, apply_run_values, param_values
 from finale.core.tekton.variables import result_refs, strings_in
 
@@ -83,7 +84,7 @@ def task_param_failure(
     if not missing:
         return None
     return RunFailure(
-        "PipelineValidationFailed",
+        PipelineRunReason.VALIDATION_FAILED,
         f"[User error] Validation failed for pipelinerun {run.name} with error invalid input params for "
         f"task {ref or ''}: missing values for these params which have no default values: [{' '.join(missing)}]",
     )
@@ -101,7 +102,7 @@ def enum_subset_failure(
     if problem is None:
         return None
     message = f"[User error] Validation failed for pipelinerun with error {problem}"
-    return RunFailure("PipelineValidationFailed", message)
+    return RunFailure(PipelineRunReason.VALIDATION_FAILED, message)
 
 
 def result_reference_failure(spec: PipelineSpec, task_specs: Mapping[str, Mapping[str, Any]]) -> RunFailure | None:
@@ -112,13 +113,13 @@ def result_reference_failure(spec: PipelineSpec, task_specs: Mapping[str, Mappin
             prefix = f'invalid result reference in pipeline task "{task.name}": '
             if producer not in names:
                 return RunFailure(
-                    "InvalidTaskResultReference",
+                    PipelineRunReason.INVALID_TASK_RESULT_REFERENCE,
                     prefix + f'referenced pipeline task "{producer}" does not exist',
                 )
             declared = {str(r.get("name")) for r in task_specs.get(producer, {}).get("results") or ()}
             if producer in task_specs and result not in declared:
                 return RunFailure(
-                    "InvalidTaskResultReference",
+                    PipelineRunReason.INVALID_TASK_RESULT_REFERENCE,
                     prefix + f'"{result}" is not a named result returned by pipeline task "{producer}"',
                 )
     return None
@@ -128,7 +129,7 @@ def workspace_failure(spec: PipelineSpec, run: PipelineRun, bound: set[str]) -> 
     for w in spec.workspaces:
         if not w.optional and w.name not in bound:
             return RunFailure(
-                "InvalidWorkspaceBindings",
+                PipelineRunReason.INVALID_WORKSPACE_BINDINGS,
                 f"[User error] PipelineRun {run.namespace}/{run.name} doesn't bind Pipeline "
                 f"{run.namespace}/{run.pipeline_name}'s Workspaces correctly: pipeline requires workspace "
                 f'with name "{w.name}" be provided by pipelinerun',
@@ -141,7 +142,7 @@ def taskrunspec_failure(spec: PipelineSpec, run: PipelineRun) -> RunFailure | No
     for trs in run.task_run_specs:
         if trs.get("pipelineTaskName") not in names:
             return RunFailure(
-                "InvalidTaskRunSpecs",
+                PipelineRunReason.INVALID_TASK_RUN_SPECS,
                 f"[User error] PipelineRun {run.namespace}/{run.name} doesn't define taskRunSpecs correctly: "
                 f'pipelineRun\'s taskrunSpecs defined wrong taskName: "{trs.get("pipelineTaskName")}", '
                 "does not exist in Pipeline",
@@ -176,7 +177,7 @@ def array_index_failure(spec: PipelineSpec, run: PipelineRun) -> RunFailure | No
         return None
     ns, p = run.namespace, run.pipeline_name
     return RunFailure(
-        "ParamArrayIndexingInvalid",
+        PipelineRunReason.PARAM_ARRAY_INDEXING_INVALID,
         f"[User error] PipelineRun {ns}/{run.name} failed validation: failed to validate Pipeline {ns}/{p}'s "
         f"parameter which has an invalid index while referring to an array: "
         f"non-existent param references:[{' '.join(sorted(bad))}]",
@@ -199,7 +200,7 @@ def pipeline_result_reference_failure(
             else:
                 continue
             return RunFailure(
-                "InvalidPipelineResultReference",
+                PipelineRunReason.INVALID_PIPELINE_RESULT_REFERENCE,
                 f'Failed to resolve pipeline result reference for "{run.name}" with error '
                 f'invalid pipeline result "{result.get("name")}": {problem}',
             )
@@ -218,7 +219,7 @@ def optional_workspace_failure(spec: PipelineSpec, task_specs: Mapping[str, Mapp
         for binding in task.workspaces:
             if binding.workspace in optional and declared.get(binding.name) is False:
                 return RunFailure(
-                    "RequiredWorkspaceMarkedOptional",
+                    PipelineRunReason.REQUIRED_WORKSPACE_MARKED_OPTIONAL,
                     f'[User error] Optional workspace not supported by task: pipeline workspace "{binding.workspace}" '
                     f'is marked optional but pipeline task "{task.name}" requires it be provided',
                 )

@@ -6,9 +6,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from finale.core.tekton.facts import RunFacts, SkipReason
+from finale.core.tekton.facts import RunFacts
 from finale.core.tekton.model import PipelineRun, PipelineSpec, SpecStatus
 from finale.core.tekton.pipeline_results import pipeline_results
+from finale.core.tekton.reasons import ConditionStatus, PipelineRunReason, SkipReason
 from finale.core.tekton.state import TaskRunState
 from finale.core.tekton.status import Condition
 
@@ -43,4 +44,6 @@ def add_run_details(result: RunResult, spec: PipelineSpec, facts: RunFacts, *, w
         result.results = outcome.results
         # reconcile marks the run failed on any result error, whatever it ended as.
         if outcome.failure:
-            result.condition = Condition("False", "CouldntGetPipelineResult", outcome.failure)
+            result.condition = Condition(
+                ConditionStatus.FALSE, PipelineRunReason.COULDNT_GET_PIPELINE_RESULT, outcome.failure
+            )

@@ -10,8 +10,9 @@ from collections.abc import Iterator
 
 from finale.core.tekton import dag
 from finale.core.tekton import when as when_rules
-from finale.core.tekton.facts import Resolved, RunFacts, SkipReason
+from finale.core.tekton.facts import Resolved, RunFacts
 from finale.core.tekton.model import PipelineTask, SpecStatus
+from finale.core.tekton.reasons import SkipReason
 
 
 def topological(facts: RunFacts) -> Iterator[PipelineTask]:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from finale.core.tekton.model import ParamValue
+from finale.core.tekton.reasons import ConditionStatus, TaskRunReason, TaskRunSpecStatus
 
 CANCELLED_BY_USER = "TaskRun cancelled as the PipelineRun it belongs to has been cancelled."
 CANCELLED_BY_TIMEOUT = "TaskRun cancelled as the PipelineRun it belongs to has timed out."
@@ -37,34 +38,34 @@ class TaskRunState:
     timeout: float | None = None
     retries: int = 0
     on_error: str = ""
-    status: str = "Unknown"  # Unknown / True / False
-    reason: str = "Started"
+    status: ConditionStatus = ConditionStatus.UNKNOWN
+    reason: TaskRunReason = TaskRunReason.STARTED
     message: str = ""
     start: float | None = None
     end: float | None = None
     results: Mapping[str, ParamValue] = field(default_factory=dict)
     steps: tuple[StepState, ...] = ()
     retries_status: tuple[TaskRunState, ...] = ()
-    spec_status: str = ""  # "TaskRunCancelled" once the PipelineRun cancels it
+    spec_status: TaskRunSpecStatus = TaskRunSpecStatus.NONE
     status_message: str = ""
     when: tuple[Mapping[str, Any], ...] = ()
     workspaces: tuple[Mapping[str, Any], ...] = ()
 
     @property
     def finished(self) -> bool:
-        return self.status != "Unknown"
+        return self.status != ConditionStatus.UNKNOWN
 
     @property
     def succeeded(self) -> bool:
-        return self.status == "True"
+        return self.status == ConditionStatus.TRUE
 
     @property
     def failed(self) -> bool:
-        return self.status == "False"
+        return self.status == ConditionStatus.FALSE
 
     @property
     def cancelled(self) -> bool:
-        return self.failed and self.reason == "TaskRunCancelled"
+        return self.failed and self.reason == TaskRunReason.CANCELLED
 
     @property
     def cancelled_for_timeout(self) -> bool:

@@ -6,8 +6,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from finale.core.tekton.durations import format_duration
-from finale.core.tekton.facts import TIMEOUT_SKIPS, RunFacts, SkipReason
+from finale.core.tekton.facts import TIMEOUT_SKIPS, RunFacts
 from finale.core.tekton.model import PipelineTask, SpecStatus
+from finale.core.tekton.reasons import ConditionStatus, PipelineRunReason, SkipReason
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,14 +107,14 @@ def condition(facts: RunFacts, run_name: str, counts: Counts | None = None) -> C
     t = facts.timeouts
     if facts.pipeline_timed_out() and t.pipeline is not None:
         return Condition(
-            "False",
-            "PipelineRunTimeout",
+            ConditionStatus.FALSE,
+            PipelineRunReason.TIMEOUT,
             f'PipelineRun "{run_name}" failed to finish within "{format_duration(t.pipeline)}"',
         )
     if facts.tasks_timed_out() and t.tasks is not None and _finally_done(facts):
         return Condition(
-            "False",
-            "PipelineRunTimeout",
+            ConditionStatus.FALSE,
+            PipelineRunReason.TIMEOUT,
             f'PipelineRun "{run_name}" failed due to tasks failed to finish within "{format_duration(t.tasks)}"',
         )
     c = count(facts) if counts is None else counts
@@ -121,14 +122,16 @@ def condition(facts: RunFacts, run_name: str, counts: Counts | None = None) -> C
         return _running(facts, c)
     message = _finished_message(c, facts)
     if c.validation_failed:
-        return Condition("False", "PipelineValidationFailed", message)
+        return Condition(ConditionStatus.FALSE, PipelineRunReason.VALIDATION_FAILED, message)
     if c.failed or c.skipped_timeout:
-        return Condition("False", "Failed", message)
+        return Condition(ConditionStatus.FALSE, PipelineRunReason.FAILED, message)
     if facts.spec_status in (SpecStatus.CANCELLED_RUN_FINALLY, SpecStatus.STOPPED_RUN_FINALLY):
-        return Condition("False", "Cancelled", f'PipelineRun "{run_name}" was cancelled')
+        return Condition(ConditionStatus.FALSE, PipelineRunReason.CANCELLED, f'PipelineRun "{run_name}" was cancelled')
     if c.cancelled:
-        return Condition("False", "Cancelled", message)
-    return Condition("True", "Completed" if c.skipped else "Succeeded", message)
+        return Condition(ConditionStatus.FALSE, PipelineRunReason.CANCELLED, message)
+    return Condition(
+        ConditionStatus.TRUE, PipelineRunReason.COMPLETED if c.skipped else PipelineRunReason.SUCCEEDED, message
+    )
 
 
 def _running(facts: RunFacts, c: Counts) -> Condition:
@@ -137,17 +140,17 @@ def _running(facts: RunFacts, c: Counts) -> Condition:
         f"Incomplete: {c.incomplete}, Skipped: {c.skipped}"
     )
     if facts.tasks_timed_out() and facts.spec.finally_ and not _finally_done(facts):
-        reason = "PipelineRunTimeoutRunningFinally"
+        reason = PipelineRunReason.TIMEOUT_RUNNING_FINALLY
     elif facts.spec_status == SpecStatus.CANCELLED_RUN_FINALLY:
-        reason = "CancelledRunningFinally"
+        reason = PipelineRunReason.CANCELLED_RUNNING_FINALLY
     elif facts.spec_status == SpecStatus.STOPPED_RUN_FINALLY:
-        reason = "StoppedRunningFinally"
+        reason = PipelineRunReason.STOPPED_RUNNING_FINALLY
     elif c.cancelled or (c.failed and _finally_done(facts)):
-        reason = "PipelineRunStopping"
+        reason = PipelineRunReason.STOPPING
     else:
-        reason = "Running"
-    return Condition("Unknown", reason, message)
+        reason = PipelineRunReason.RUNNING
+    return Condition(ConditionStatus.UNKNOWN, reason, message)
 
 
 def cancelled(run_name: str) -> Condition:
-    return Condition("False", "Cancelled", f'PipelineRun "{run_name}" was cancelled')
+    return Condition(ConditionStatus.FALSE, PipelineRunReason.CANCELLED, f'PipelineRun "{run_name}" was cancelled')
