@@ -12,6 +12,8 @@ import pytest
 import finale.errors
 
 SRC = Path(__file__).parent.parent / "src" / "finale"
+# Control flow inside an emulator, turned into an HTTP reply where raised; never reaches a user.
+_REPLIES = {"ApiStatus"}
 _NODE = re.compile(r"^(?P<indent>[ |]*)(?:\+-- )?(?P<name>[A-Z][A-Za-z]+)\b")
 
 
@@ -54,7 +56,7 @@ def _class(name: str) -> type[BaseException]:
 
 
 def test_every_exception_class_is_drawn() -> None:
-    missing = sorted(set(_defined()) - set(_drawn()))
+    missing = sorted(set(_defined()) - set(_drawn()) - _REPLIES)
     assert missing == [], f"draw these in errors.py's tree: {missing}"
 
 
