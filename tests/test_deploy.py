@@ -183,7 +183,7 @@ def test_the_args_are_real_serve_flags_and_every_path_is_mounted():
     resources = base()
     args = container(resources)["args"]
     parsed = build_parser(args).parse_args(args)
-    assert parsed.command == "serve"
+    assert parsed.command == "serve" and parsed.kubernetes
     auth, tls = event_auth(parsed)  # the non-loopback host passes the secure-default check
     assert tls is None and not auth.required and parsed.allow_unauthenticated
     assert retention_seconds(parsed.retention) == 7 * 86400
