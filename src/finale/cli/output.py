@@ -7,6 +7,7 @@ import json
 import os
 import sys
 import threading
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TextIO
@@ -47,21 +48,46 @@ def format_objects_of(results: list[RunResult], output: str) -> str:
     return buf.getvalue()
 
 
-def format_summary(result: RunResult) -> str:
-    rows = [("TASK", "TASKRUN", "STATUS", "REASON")]
+SUMMARY_HEADER = ("TASK", "TASKRUN", "STATUS", "REASON", "START", "DURATION")
+
+
+def format_duration(seconds: float) -> str:
+    """`0.4s`, `12.0s`, `2m5s`: short, like kubectl's ages."""
+    if seconds < 60:
+        return f"{seconds:.1f}s"
+    minutes, rest = divmod(int(seconds), 60)
+    return f"{minutes}m{rest}s" if minutes < 60 else f"{minutes // 60}h{minutes % 60}m"
+
+
+def _clock(moment: float | None) -> str:
+    return time.strftime("%H:%M:%S", time.localtime(moment)) if moment is not None else "-"
+
+
+def summary_rows(result: RunResult) -> list[tuple[str, str, str, str, str, str]]:
+    """One row per TaskRun (and per skipped task), in the Pipeline's order."""
+    rows = []
     order = [t.name for t in result.spec.all_tasks()] if result.spec else list(result.taskruns)
     for name in order:
         for tr in result.taskruns.get(name, ()):
-            rows.append((name, tr.name, tr.status, tr.reason))
+            took = format_duration(tr.end - tr.start) if tr.start is not None and tr.end is not None else "-"
+            rows.append((name, tr.name, tr.status, tr.reason, _clock(tr.start), took))
         if name in result.skipped:
-            rows.append((name, "-", "Skipped", str(result.skipped[name])))
-    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+            rows.append((name, "-", "Skipped", str(result.skipped[name]), "-", "-"))
+    return rows
+
+
+def format_summary(result: RunResult) -> str:
+    rows = [SUMMARY_HEADER, *summary_rows(result)]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(SUMMARY_HEADER))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows]
-    c = result.condition
     lines.append("")
-    lines.append(f"PipelineRun {result.run.name}: {c.reason} ({c.status})")
-    lines.append(c.message)
+    lines += run_verdict(result)
     return "\n".join(lines) + "\n"
+
+
+def run_verdict(result: RunResult) -> list[str]:
+    c = result.condition
+    return [f"PipelineRun {result.run.name}: {c.reason} ({c.status})", c.message]
 
 
 class ProgressPrinter:
@@ -86,6 +112,12 @@ class ProgressPrinter:
                 # still tells how it ended.
                 self.quiet = True
                 silence(self.stream)
+
+    def __enter__(self) -> ProgressPrinter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
 
     def log_line(self, taskrun: str, step: str, line: str) -> None:
         task = self.task_of.get(taskrun, taskrun)

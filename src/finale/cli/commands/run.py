@@ -37,6 +37,10 @@ from finale.core.tekton.selection import name_bare_run, select_runs
 from finale.engine.loop import Control, Engine
 from finale.errors import InputError
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from finale.cli.tty import LiveProgress
+
 CANCEL_MODES = ("Cancelled", "CancelledRunFinally", "StoppedRunFinally")
 
 
@@ -166,7 +170,7 @@ def main(args: argparse.Namespace) -> int:
         result, interrupted = _execute(inputs, args, keystore, secrets, features)
         results.append(result)
         if not args.output:
-            write_to_reader(mask(format_summary(result), secrets), sys.stdout)
+            _print_summary(result, secrets)
         if interrupted:
             break  # Ctrl-C stops this run and starts no other
     if args.output:
@@ -194,7 +198,7 @@ def _execute(
     if args.cancel_after:
         cancel_at = (time.time() + _duration(args.cancel_after, "--cancel-after"), SpecStatus(args.cancel_mode))
     workdir = Path(tempfile.mkdtemp(prefix="finale-run-"))
-    printer = ProgressPrinter(sys.stderr if args.output else sys.stdout, secrets, quiet=bool(args.output))
+    printer = _progress(inputs, args, secrets)
     log_files = StepLogFiles(workdir / "logs", secrets) if args.keep else None
     log = printer.log_line if log_files is None else _both(printer.log_line, log_files.log_line)
     executor: LocalExecutor | None = None
@@ -221,7 +225,7 @@ def _execute(
             progress=printer,
             cancel_at=cancel_at,
         )
-        with Interrupts(control) as interrupts:
+        with Interrupts(control) as interrupts, printer:
             result = engine.execute()
     finally:
         if executor is not None:
@@ -232,6 +236,28 @@ def _execute(
         else:
             shutil.rmtree(workdir, ignore_errors=True)
     return result, interrupts.count > 0
+
+
+def _on_terminal(args: argparse.Namespace) -> bool:
+    return not args.output and sys.stdout.isatty()
+
+
+def _progress(inputs: RunInputs, args: argparse.Namespace, secrets: list[str]) -> ProgressPrinter | LiveProgress:
+    if not _on_terminal(args):
+        return ProgressPrinter(sys.stderr if args.output else sys.stdout, secrets, quiet=bool(args.output))
+    from finale.cli.tty import LiveProgress  # rich only on a terminal: it costs start-up time
+
+    names = [str(t.get("name")) for key in ("tasks", "finally") for t in inputs.raw_spec.get(key) or ()]
+    return LiveProgress(names, secrets)
+
+
+def _print_summary(result: RunResult, secrets: list[str]) -> None:
+    if sys.stdout.isatty():
+        from finale.cli.tty import print_summary
+
+        print_summary(result, secrets)
+    else:
+        write_to_reader(mask(format_summary(result), secrets), sys.stdout)
 
 
 def _both(*logs: Callable[[str, str, str], None]) -> Callable[[str, str, str], None]:
