@@ -14,7 +14,7 @@ from typing import Any
 
 from finale.core.tekton import status
 from finale.core.tekton.facts import RunFacts
-from finale.core.tekton.model import PipelineRun, PipelineSpec, SpecStatus
+from finale.core.tekton.model import PipelineRun, PipelineSpec, PipelineTask, SpecStatus
 from finale.core.tekton.reasons import ConditionStatus, PipelineRunReason
 from finale.core.tekton.resolve import RunFailure
 from finale.core.tekton.resolve_checks import indexes_results, result_index_failure
@@ -84,6 +84,7 @@ class Engine:
         self.tracker: Tracker | None = None
         self.has_cel = False
         self.indexes = False
+        self.dag_index: dict[str, PipelineTask] = {}
         self.finally_start: float | None = None
         self.reported_skips: set[str] = set()
         self.start = 0.0
@@ -112,6 +113,7 @@ class Engine:
             self.tracker = self.make_tracker(spec, parents)
             self.has_cel = any(w.cel for t in spec.all_tasks() for w in t.when)
             self.indexes = indexes_results(spec)
+            self.dag_index = {t.name: t for t in spec.tasks}
         facts = RunFacts(
             spec=spec,
             parents=parents,
@@ -121,6 +123,7 @@ class Engine:
             start=self.start,
             finally_start=self.finally_start,
             now=self.clock.now(),
+            dag_index=self.dag_index,
         )
         return self.tracker.compute(facts, self.taskruns.take_changed())
 

@@ -30,6 +30,7 @@ class Resolved:
 
     task: PipelineTask
     missing: tuple[tuple[str, str], ...] = ()
+    source: PipelineTask | None = None  # the task as written, before substitution
 
     @property
     def has_guard_refs(self) -> bool:
@@ -49,12 +50,14 @@ class RunFacts:
     finally_start: float | None = None
     now: float = 0.0
     skips: dict[str, SkipReason] = field(default_factory=dict)
+    # DAG tasks by name: a caller making facts on every pass hands in one it keeps.
+    dag_index: dict[str, PipelineTask] = field(default_factory=dict)
     # Built once per pass: the facts of a pass never change once made.
     _results: list[Replacements] = field(default_factory=list)
     _stopping: list[bool] = field(default_factory=list)
     _outcomes: dict[str, str] = field(default_factory=dict)
     _statuses: list[Replacements] = field(default_factory=list)
-    _names: list[frozenset[str]] = field(default_factory=list)
+    _resolved: dict[str, Resolved] = field(default_factory=dict)  # DAG tasks: no statuses in them
 
     def fresh(self) -> RunFacts:
         """The same inputs with nothing worked out yet: no skips, failures or cached answers."""
@@ -67,6 +70,7 @@ class RunFacts:
             start=self.start,
             finally_start=self.finally_start,
             now=self.now,
+            dag_index=self.dag_index,
         )
 
     # --- task predicates (spec §2.5) -------------------------------------------------------
@@ -211,7 +215,7 @@ class RunFacts:
             return self._results[0]
         rep = Replacements()
         for name in names:
-            results = self.results_of(name) if name in self._dag_names() else None
+            results = self.results_of(name) if name in self._dag_tasks() else None
             if results:
                 rep.update(value_replacements(f"tasks.{name}.results", results))  # type: ignore[arg-type]
         return rep
@@ -233,9 +237,9 @@ class RunFacts:
         lengths from whatever TaskRuns exist; neither creates an ordering edge.
         """
         rep = Replacements()
-        wanted = None if names is None else set(names)
-        for t in self.spec.tasks:
-            if not t.matrix or (wanted is not None and t.name not in wanted):
+        tasks = self._dag_tasks()
+        for t in tasks.values() if names is None else (tasks[n] for n in set(names) if n in tasks):
+            if not t.matrix:
                 continue
             rep.strings[f"tasks.{t.name}.matrix.length"] = str(count_combinations(t.matrix))
             lengths: dict[str, int] = {}
@@ -246,10 +250,10 @@ class RunFacts:
                 rep.strings[f"tasks.{t.name}.matrix.{key}.length"] = str(n)
         return rep
 
-    def _dag_names(self) -> frozenset[str]:
-        if not self._names:
-            self._names.append(frozenset(t.name for t in self.spec.tasks))
-        return self._names[0]
+    def _dag_tasks(self) -> Mapping[str, PipelineTask]:
+        if not self.dag_index and self.spec.tasks:
+            self.dag_index.update((t.name, t) for t in self.spec.tasks)
+        return self.dag_index
 
     def resolve(self, task: PipelineTask, *, statuses: bool = True) -> Resolved:
         """Substitute finished results (and statuses, in finally) into a PipelineTask.
@@ -258,6 +262,15 @@ class RunFacts:
         `statuses` is False: reconcile resolves every task without them and only a finally task
         about to start gets them (ApplyPipelineTaskStateContext in runNextSchedulableTask).
         """
+        if task.is_finally:
+            return self._resolve(task, statuses=statuses)
+        # A DAG task's resolution reads only TaskRuns, which a pass never changes.
+        resolved = self._resolved.get(task.name)
+        if resolved is None or resolved.source is not task:
+            resolved = self._resolved[task.name] = self._resolve(task, statuses=False)
+        return resolved
+
+    def _resolve(self, task: PipelineTask, *, statuses: bool) -> Resolved:
         missing = []
         for producer, result in result_refs(edge_sources(task)):
             results = self.results_of(producer)
@@ -272,4 +285,4 @@ class RunFacts:
         if task.is_finally and statuses:
             states = self.status_replacements()
             raw = {k: v if k == "taskSpec" else apply_deep(v, states) for k, v in raw.items()}
-        return Resolved(task=pipeline_task(raw, is_finally=task.is_finally), missing=tuple(missing))
+        return Resolved(task=pipeline_task(raw, is_finally=task.is_finally), missing=tuple(missing), source=task)
