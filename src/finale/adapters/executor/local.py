@@ -6,6 +6,7 @@ under a per-attempt folder that `$(results.r.path)` points to.
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import threading
 import time
@@ -42,8 +43,10 @@ class LocalExecutor:
         log: LogSink | None = None,
         *,
         sidecar_logs: bool = False,  # feature flag results-from: sidecar-logs
+        tidy: bool = False,  # remove each attempt's folder once it reported
     ) -> None:
         self.workdir = workdir
+        self.tidy = tidy
         self.sidecar_logs = sidecar_logs
         self.keystore = keystore
         self.slots = threading.Semaphore(max(1, parallel))
@@ -62,6 +65,7 @@ class LocalExecutor:
             if "exitCode.path" in repr(request.taskrun.task_spec):
                 self.exit_code_readers.add(request.taskrun.name)
         thread = threading.Thread(target=self._run, args=(request, done), daemon=True)
+        self.threads = [t for t in self.threads if t.is_alive()]
         self.threads.append(thread)
         thread.start()
 
@@ -104,7 +108,19 @@ class LocalExecutor:
                     start=now,
                     end=now,
                 )
+        self._forget(request.taskrun.name)  # before `done`: a retry may start right after it
         done(outcome)
+        if self.tidy:
+            # Now, in this thread, while the engine starts the next TaskRun: on a slow file
+            # system removing a folder costs as much as running a small step.
+            shutil.rmtree(self.workdir / f"{request.taskrun.name}.{request.retry_count}", ignore_errors=True)
+
+    def _forget(self, name: str) -> None:
+        """Drop what only the attempt's steps needed, so a long run does not keep it all."""
+        with self.lock:
+            for table in (self.mounts, self.isolated, self.read_only, self.live):
+                table.pop(name, None)
+            self.exit_code_readers.discard(name)
 
     def _attempt(self, request: AttemptRequest) -> AttemptOutcome:
         tr = request.taskrun

@@ -210,6 +210,7 @@ def _execute(
             parallel=args.parallel,
             log=log,
             sidecar_logs="results-from=sidecar-logs" in features,
+            tidy=not args.keep,
         )
         control = Control()
         if sys.stdout.isatty() and not args.output:
