@@ -97,18 +97,35 @@ def read_results(
             f"[User error] missing keys for these results which are required in TaskResult's properties map[{listed}]",
         )
     if sidecar_logs:
-        # With sidecar logs each result may hold max-result-size bytes (default 4096); a larger
-        # one fails the TaskRun (taskrun.go, sidecarlogresults.ErrSizeExceeded).
-        big = next((n for n, t in texts.items() if len(t.encode()) > TERMINATION_LIMIT), None)
-        if big is None:
-            return results, None
-        return results, (
-            TaskRunReason.RESULT_LARGER_THAN_ALLOWED,
-            f'[User error] result "{big}" is larger than the allowed limit of {TERMINATION_LIMIT} bytes',
-        )
+        return _sidecar_results(results, texts)
     if _termination_size(texts) > TERMINATION_LIMIT:
         return results, (TOO_LARGE, "Termination message is above max allowed size 4096, caused by large task result.")
     return results, None
+
+
+def _sidecar_results(
+    results: dict[str, ParamValue], texts: Mapping[str, str]
+) -> tuple[dict[str, ParamValue], tuple[str, str] | None]:
+    """Results as the results sidecar logs them: one JSON line each, max-result-size at most.
+
+    extractResultsFromLogs (sidecarlogresults.go) stops at the first line over the limit (4096
+    by default) and keeps only the lines before it; the TaskRun then fails (taskrun.go,
+    ErrSizeExceeded). The sidecar logs results in no fixed order; declaration order stands in.
+    """
+    names = list(texts)
+    big = next((n for n in names if _sidecar_line_size(n, texts[n]) > TERMINATION_LIMIT), None)
+    if big is None:
+        return results, None
+    kept = set(names[: names.index(big)])
+    return {k: v for k, v in results.items() if k in kept}, (
+        TaskRunReason.RESULT_LARGER_THAN_ALLOWED,
+        f'[User error] result "{big}" is larger than the allowed limit of {TERMINATION_LIMIT} bytes',
+    )
+
+
+def _sidecar_line_size(name: str, text: str) -> int:
+    line = json.dumps({"name": name, "value": text, "type": "task"}, separators=(",", ":"), ensure_ascii=False)
+    return len(line.encode()) + 5 * sum(line.count(c) for c in "<>&")  # Go writes <, >, & as \u escapes
 
 
 def _typed_result(text: str) -> tuple[ParamValue, str]:
