@@ -88,6 +88,7 @@ class Engine:
         self.finally_start: float | None = None
         self.reported_skips: set[str] = set()
         self.start = 0.0
+        self.settled: RunFacts | None = None  # the last pass that changed nothing: status as reported
 
     # --- entry -----------------------------------------------------------------------------
 
@@ -141,7 +142,7 @@ class Engine:
                 failure = self._resolution_failure(facts)
                 if failure is None and self._tasks_timeout_ends_run(spec, facts):
                     self.taskruns.cancel_running(spec.tasks, CANCELLED_BY_TIMEOUT)
-                    return self._result(spec, status.condition(facts, self.run.name), facts)
+                    return self._result(spec, status.condition(facts, self.run.name, now.counts), facts)
                 acted = False if failure is not None else self._act(spec, now)
             except CelEvaluationError as exc:
                 failure = self._cel_failed(str(exc))
@@ -151,8 +152,10 @@ class Engine:
                     spec, status.Condition(ConditionStatus.FALSE, PipelineRunReason.INVALID_PARAM_VALUE, str(exc)), None
                 )
             if failure is not None:
+                # MarkFailed and return: skippedTasks stays as the last full pass left it and
+                # no pipeline result is computed (pipelinerun.go reconcile).
                 self._settle(spec)
-                return self._result(spec, failure, None)
+                return self._result(spec, failure, self.settled, with_results=False)
             if acted:
                 continue
             if facts.pipeline_timed_out():
@@ -161,6 +164,7 @@ class Engine:
                 self.taskruns.cancel_running(spec.all_tasks(), CANCELLED_BY_TIMEOUT)
                 return self._result(spec, status.condition(facts, self.run.name, now.counts), facts)
             cond = status.condition(facts, self.run.name, now.counts)
+            self.settled = facts
             self._report_skips(facts)
             if cond.done:
                 return self._result(spec, cond, facts)
