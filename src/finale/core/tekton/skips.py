@@ -10,9 +10,11 @@ from collections.abc import Iterator
 
 from finale.core.tekton import dag
 from finale.core.tekton import when as when_rules
+from finale.core.tekton.dag import edge_sources
 from finale.core.tekton.facts import Resolved, RunFacts
 from finale.core.tekton.model import PipelineTask, SpecStatus
 from finale.core.tekton.reasons import SkipReason
+from finale.core.tekton.variables import result_refs
 
 
 def topological(facts: RunFacts) -> Iterator[PipelineTask]:
@@ -119,6 +121,20 @@ def validation_error(facts: RunFacts, consumer: str, producer: str, result: str)
     return f"Invalid task result reference: Could not find result with name {result} for pipeline task {producer}"
 
 
+def _first_taskrun_missing(facts: RunFacts, task: PipelineTask) -> tuple[tuple[str, str], ...]:
+    """A matrixed producer's first TaskRun lacks a referenced result.
+
+    CheckMissingResultReferences (pipelinerunresolution.go) looks at `TaskRuns[0]` only, while
+    resolution reads the values aggregated from all of them, so this fails a candidate that
+    resolution accepted.
+    """
+    for producer, result in result_refs(edge_sources(task)):
+        runs = facts.runs_of(producer)
+        if runs and runs[0].matrix_index is not None and result not in runs[0].results:
+            return ((producer, result),)
+    return ()
+
+
 def _validation_failures(facts: RunFacts) -> dict[str, str]:
     """Candidates of this pass whose result references cannot be resolved.
 
@@ -133,7 +149,7 @@ def _validation_failures(facts: RunFacts) -> dict[str, str]:
         name = task.name
         if facts.is_scheduled(name) or name in facts.skips or not facts.parents_done(task):
             continue
-        missing = facts.resolve(task).missing
+        missing = facts.resolve(task).missing or _first_taskrun_missing(facts, task)
         if missing:
             found[name] = validation_error(facts, name, *missing[0])
     return found
