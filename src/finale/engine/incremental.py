@@ -143,7 +143,7 @@ class Incremental:
             facts.skips.update(self.skips)
         queue_open = facts.spec_status == SpecStatus.NONE and not facts.is_stopping()
         candidates = sorted(self.candidates, key=self.index.__getitem__)
-        if queue_open and any(facts.resolve(self.tasks[n]).missing for n in candidates):
+        if queue_open and any(skips.candidate_missing(facts, self.tasks[n]) for n in candidates):
             self.rebuild_next = True
             return self._rebuild(facts.fresh())
         dag_done = len(self.done) == len(self.spec.tasks)

@@ -135,6 +135,11 @@ def _first_taskrun_missing(facts: RunFacts, task: PipelineTask) -> tuple[tuple[s
     return ()
 
 
+def candidate_missing(facts: RunFacts, task: PipelineTask) -> tuple[tuple[str, str], ...]:
+    """The (producer, result) references that fail a candidate's result validation."""
+    return facts.resolve(task).missing or _first_taskrun_missing(facts, task)
+
+
 def _validation_failures(facts: RunFacts) -> dict[str, str]:
     """Candidates of this pass whose result references cannot be resolved.
 
@@ -149,7 +154,7 @@ def _validation_failures(facts: RunFacts) -> dict[str, str]:
         name = task.name
         if facts.is_scheduled(name) or name in facts.skips or not facts.parents_done(task):
             continue
-        missing = facts.resolve(task).missing or _first_taskrun_missing(facts, task)
+        missing = candidate_missing(facts, task)
         if missing:
             found[name] = validation_error(facts, name, *missing[0])
     return found
