@@ -105,7 +105,7 @@ def read_results(
 
 def _sidecar_results(
     results: dict[str, ParamValue], texts: Mapping[str, str]
-) -> tuple[dict[str, ParamValue], tuple[str, str] | None]:
+) -> tuple[dict[str, ParamValue], tuple[TaskRunReason, str] | None]:
     """Results as the results sidecar logs them: one JSON line each, max-result-size at most.
 
     extractResultsFromLogs (sidecarlogresults.go) stops at the first line over the limit (4096
