@@ -13,6 +13,8 @@
      |         +-- CelEvaluationError  at run time: the engine fails the PipelineRun with
      |                                 CELEvaluationFailed (core/tekton/when.py)
      +-- ReportError             GitLab down or refusing after retries: exit 1
+     |    +-- StatusPostError       the client's verdict: transient or not, and GitLab's wait
+     |                              (adapters/gitlab/wire.py)
      |    +-- DeliveryError         one post that did not land, transient or not
      |                              (adapters/gitlab/delivery.py)
      +-- ExecutorError           a step could not be started at all

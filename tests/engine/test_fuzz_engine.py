@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from finale.core.tekton.catalog import assemble
 from finale.core.validation.document import validate_document
 from finale.engine.loop import Engine
-from finale.testing.fakes import FAIL, Attempt, FakeClock, ScriptedExecutor
+from finale.testing.fakes import FAIL, Attempt, FakeClock, FakeExecutor
 
 STATUSES = ["Succeeded", "Failed", "Completed", "None"]
 STEP = {"steps": [{"name": "s", "image": "busybox", "script": "true"}], "results": [{"name": "r"}]}
@@ -83,9 +83,7 @@ def test_every_valid_pipeline_ends_with_one_final_condition(
     assert validate_document(doc) == []
     inputs = assemble([("fz.yaml", doc)], {})
     clock = FakeClock()
-    result = Engine(
-        inputs.run, inputs.raw_spec, inputs.task_specs, {}, ScriptedExecutor(clock, script), clock
-    ).execute()
+    result = Engine(inputs.run, inputs.raw_spec, inputs.task_specs, {}, FakeExecutor(clock, script), clock).execute()
     cond = result.condition
     assert cond.status in ("True", "False")
     names = [t["name"] for t in doc["spec"]["pipelineSpec"]["tasks"] + doc["spec"]["pipelineSpec"].get("finally", [])]

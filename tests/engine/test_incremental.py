@@ -20,7 +20,7 @@ from finale.core.tekton.model import PipelineSpec, SpecStatus
 from finale.core.validation.document import validate_document
 from finale.engine.incremental import Incremental, Pass, Reference
 from finale.engine.loop import Engine
-from finale.testing.fakes import FAIL, Attempt, FakeClock, ScriptedExecutor
+from finale.testing.fakes import FAIL, Attempt, FakeClock, FakeExecutor
 
 STEP = {"steps": [{"name": "s", "image": "busybox", "script": "true"}], "results": [{"name": "r"}]}
 STATUSES = ["Succeeded", "Failed", "Completed", "None"]
@@ -150,7 +150,7 @@ def test_every_pass_answers_as_a_rebuild_from_scratch(
         trackers.append(Compared(spec, parents))
         return trackers[-1]
 
-    executor = ScriptedExecutor(clock, script)
+    executor = FakeExecutor(clock, script)
     engine = Engine(
         inputs.run, inputs.raw_spec, inputs.task_specs, {}, executor, clock, cancel_at=cancel, tracker=compared
     )
@@ -176,7 +176,7 @@ def test_a_long_chain_looks_at_a_few_tasks_per_pass() -> None:
         return trackers[-1]
 
     clock = FakeClock()
-    engine = Engine(inputs.run, inputs.raw_spec, inputs.task_specs, {}, ScriptedExecutor(clock), clock, tracker=kept)
+    engine = Engine(inputs.run, inputs.raw_spec, inputs.task_specs, {}, FakeExecutor(clock), clock, tracker=kept)
     assert engine.execute().condition.reason == "Succeeded"
     # Once when a task starts, once when it ends, once when its parent ends; one rebuild first.
     assert trackers[0].rebuilds == 1
@@ -186,7 +186,7 @@ def test_a_long_chain_looks_at_a_few_tasks_per_pass() -> None:
 def _run_compared(doc: dict[str, Any], script: dict[str, list[Attempt]] | None = None) -> str:
     inputs = assemble([("case.yaml", doc)], {})
     clock = FakeClock()
-    executor = ScriptedExecutor(clock, script)
+    executor = FakeExecutor(clock, script)
     engine = Engine(inputs.run, inputs.raw_spec, inputs.task_specs, {}, executor, clock, tracker=Compared)
     return engine.execute().condition.reason
 

@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from finale.clock import Clock
 from finale.core.tekton.model import ParamValue
 from finale.core.tekton.reasons import SkipReason, TaskRunReason
 from finale.core.tekton.state import StepState, TaskRunState
@@ -40,10 +41,6 @@ class StepExecutor(Protocol):
     def cancel(self, taskrun_name: str) -> None: ...
 
 
-class Clock(Protocol):
-    def now(self) -> float: ...
-
-
 class Progress(Protocol):
     """Told about every change the user may want to see while a run goes on."""
 
@@ -52,3 +49,6 @@ class Progress(Protocol):
     def taskrun_finished(self, taskrun: TaskRunState) -> None: ...
 
     def task_skipped(self, name: str, reason: SkipReason) -> None: ...
+
+
+__all__ = ["AttemptOutcome", "AttemptRequest", "Clock", "Progress", "StepExecutor"]

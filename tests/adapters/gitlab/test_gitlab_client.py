@@ -10,6 +10,7 @@ import pytest
 
 from finale.adapters.gitlab.client import GitLabClient, ReportInputError, StatusRequest
 from finale.errors import ReportError
+from finale.testing.fakes import FakeClock
 from finale.testing.fault_http import FaultServer, Reply, json_reply
 
 SHA = "1f0e5c0d5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d"
@@ -17,32 +18,11 @@ TOKEN = "glpat-test-SECRET-123"
 WALL_START = 1_700_000_000.0
 
 
-class FakeTime:
-    """Monotonic and wall clocks that only move when the client sleeps; records the waits."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.waits: list[float] = []
-
-    def sleep(self, seconds: float) -> None:
-        assert seconds >= 0
-        self.waits.append(seconds)
-        self.now += seconds
-
-    def clock(self) -> float:
-        return self.now
-
-    def wall(self) -> float:
-        return WALL_START + self.now
-
-
-def make_client(url: str, fake: FakeTime, **kwargs) -> GitLabClient:
+def make_client(url: str, fake: FakeClock, **kwargs) -> GitLabClient:
     return GitLabClient(
         url,
         TOKEN,
-        sleep=fake.sleep,
-        clock=fake.clock,
-        wall_clock=fake.wall,
+        clock=fake,
         jitter=lambda: 1.0,
         **kwargs,
     )
@@ -53,7 +33,7 @@ def status(state: str = "success", **fields) -> StatusRequest:
 
 
 def test_posts_json_body_with_token_header_to_encoded_project():
-    fake = FakeTime()
+    fake = FakeClock(start=WALL_START)
     with FaultServer(pipeline_id=88) as server:
         posted = make_client(server.base_url, fake).post_status(
             status(
@@ -87,7 +67,7 @@ def test_posts_json_body_with_token_header_to_encoded_project():
 
 def test_blank_optional_fields_are_not_sent():
     with FaultServer() as server:
-        make_client(server.base_url, FakeTime()).post_status(status())
+        make_client(server.base_url, FakeClock(start=WALL_START)).post_status(status())
     assert server.requests[0].json == {"state": "success"}
 
 
@@ -102,7 +82,9 @@ def test_blank_optional_fields_are_not_sent():
 )
 def test_project_is_encoded_exactly_once(project, segment):
     with FaultServer() as server:
-        make_client(server.base_url, FakeTime()).post_status(StatusRequest(project=project, sha=SHA, state="success"))
+        make_client(server.base_url, FakeClock(start=WALL_START)).post_status(
+            StatusRequest(project=project, sha=SHA, state="success")
+        )
     assert server.requests[0].raw_path == f"/api/v4/projects/{segment}/statuses/{SHA}"
 
 
@@ -116,7 +98,7 @@ def test_project_is_encoded_exactly_once(project, segment):
 )
 def test_full_url_with_sub_path(suffix, prefix):
     with FaultServer() as server:
-        make_client(server.base_url + suffix, FakeTime(), api_prefix=prefix).post_status(status())
+        make_client(server.base_url + suffix, FakeClock(start=WALL_START), api_prefix=prefix).post_status(status())
     assert server.requests[0].raw_path == f"/gitlab/api/v4/projects/group%2Fsub%2Fapp/statuses/{SHA}"
 
 
@@ -142,7 +124,7 @@ HTML_502 = Reply(
     ],
 )
 def test_transient_faults_are_retried_with_exponential_backoff(fault):
-    fake = FakeTime()
+    fake = FakeClock(start=WALL_START)
     with FaultServer([fault, fault, fault]) as server:
         posted = make_client(server.base_url, fake).post_status(status())
     assert posted.status_id is not None and posted.attempts == 4
@@ -151,16 +133,14 @@ def test_transient_faults_are_retried_with_exponential_backoff(fault):
 
 
 def test_jitter_spreads_backoff_between_half_and_full():
-    fake = FakeTime()
+    fake = FakeClock(start=WALL_START)
     with FaultServer([HTML_502, HTML_502]) as server:
-        GitLabClient(server.base_url, TOKEN, sleep=fake.sleep, clock=fake.clock, jitter=lambda: 0.0).post_status(
-            status()
-        )
+        GitLabClient(server.base_url, TOKEN, clock=fake, jitter=lambda: 0.0).post_status(status())
     assert fake.waits == [0.25, 0.5]
 
 
 def test_429_retry_after_seconds_is_honoured_exactly():
-    fake = FakeTime()
+    fake = FakeClock(start=WALL_START)
     throttled = Reply(429, b"Retry later", {"Content-Type": "text/plain", "Retry-After": "7"})
     with FaultServer([throttled]) as server:
         posted = make_client(server.base_url, fake).post_status(status())
@@ -169,7 +149,7 @@ def test_429_retry_after_seconds_is_honoured_exactly():
 
 
 def test_429_retry_after_http_date_is_honoured():
-    fake = FakeTime()
+    fake = FakeClock(start=WALL_START)
     when = email.utils.formatdate(WALL_START + 12, usegmt=True)
     with FaultServer([Reply(429, b"Retry later", {"Retry-After": when})]) as server:
         make_client(server.base_url, fake).post_status(status())
@@ -177,7 +157,7 @@ def test_429_retry_after_http_date_is_honoured():
 
 
 def test_429_without_retry_after_uses_ratelimit_reset():
-    fake = FakeTime()
+    fake = FakeClock(start=WALL_START)
     reset = str(int(WALL_START + 5))
     with FaultServer([Reply(429, b"Retry later", {"RateLimit-Reset": reset})]) as server:
         make_client(server.base_url, fake).post_status(status())
@@ -185,7 +165,7 @@ def test_429_without_retry_after_uses_ratelimit_reset():
 
 
 def test_429_with_no_hint_backs_off():
-    fake = FakeTime()
+    fake = FakeClock(start=WALL_START)
     with FaultServer([Reply(429, b"Retry later")]) as server:
         make_client(server.base_url, fake).post_status(status())
     assert fake.waits == [0.5]
@@ -200,7 +180,7 @@ def test_real_short_retry_after_wait_is_honoured():
 
 
 def test_retry_after_beyond_budget_gives_up_without_sleeping():
-    fake = FakeTime()
+    fake = FakeClock(start=WALL_START)
     with (
         FaultServer([Reply(429, b"Retry later", {"Retry-After": "120"})]) as server,
         pytest.raises(ReportError) as caught,
@@ -213,7 +193,7 @@ def test_retry_after_beyond_budget_gives_up_without_sleeping():
 
 
 def test_persistent_5xx_gives_up_within_the_budget():
-    fake = FakeTime()
+    fake = FakeClock(start=WALL_START)
     with FaultServer([HTML_502] * 50) as server, pytest.raises(ReportError) as caught:
         make_client(server.base_url, fake, retry_budget=20).post_status(status())
     assert sum(fake.waits) <= 20
@@ -225,7 +205,7 @@ def test_persistent_5xx_gives_up_within_the_budget():
 
 
 def test_unreachable_server_gives_up_with_connection_error():
-    fake = FakeTime()
+    fake = FakeClock(start=WALL_START)
     with FaultServer() as server:
         url = server.base_url
     with pytest.raises(ReportError, match="connection failed"):
@@ -259,7 +239,7 @@ def test_unreachable_server_gives_up_with_connection_error():
 )
 def test_repeated_state_is_already_done(body, state):
     with FaultServer([json_reply(400, body)]) as server:
-        posted = make_client(server.base_url, FakeTime()).post_status(status(state))
+        posted = make_client(server.base_url, FakeClock(start=WALL_START)).post_status(status(state))
     assert posted.already and posted.state == state
     assert len(server.requests) == 1
 
@@ -273,7 +253,7 @@ def test_backwards_transition_is_refused():
         FaultServer([json_reply(400, body)]) as server,
         pytest.raises(ReportError, match="HTTP 400: Cannot transition status via :enqueue"),
     ):
-        make_client(server.base_url, FakeTime()).post_status(status("pending"))
+        make_client(server.base_url, FakeClock(start=WALL_START)).post_status(status("pending"))
 
 
 @pytest.mark.parametrize(
@@ -313,7 +293,7 @@ def test_backwards_transition_is_refused():
     ],
 )
 def test_permanent_errors_fail_at_once_with_one_clear_line(reply, expected):
-    fake = FakeTime()
+    fake = FakeClock(start=WALL_START)
     with FaultServer([reply]) as server, pytest.raises(ReportError) as caught:
         make_client(server.base_url, fake).post_status(status())
     message = str(caught.value)
@@ -330,23 +310,23 @@ def test_redirect_is_not_followed():
         FaultServer([moved]) as server,
         pytest.raises(ReportError, match=r"redirected to https://gitlab\.example\.com"),
     ):
-        make_client(server.base_url, FakeTime()).post_status(status())
+        make_client(server.base_url, FakeClock(start=WALL_START)).post_status(status())
     assert len(server.requests) == 1
 
 
 def test_token_never_appears_in_errors():
     echo = json_reply(401, {"message": f"401 bad token {TOKEN}"})
     with FaultServer([echo]) as server, pytest.raises(ReportError) as caught:
-        make_client(server.base_url, FakeTime()).post_status(status())
+        make_client(server.base_url, FakeClock(start=WALL_START)).post_status(status())
     assert TOKEN not in str(caught.value)
-    assert TOKEN not in repr(make_client(server.base_url, FakeTime()))
+    assert TOKEN not in repr(make_client(server.base_url, FakeClock(start=WALL_START)))
 
 
 def test_over_long_fields_are_cut_to_255_characters():
     long_text = "é" * 300
     long_url = "https://dash.example/#/" + "x" * 300
     with FaultServer() as server:
-        make_client(server.base_url, FakeTime()).post_status(
+        make_client(server.base_url, FakeClock(start=WALL_START)).post_status(
             status(description=long_text, target_url=long_url, name="n" * 300)
         )
     body = server.requests[0].json
@@ -358,7 +338,7 @@ def test_over_long_fields_are_cut_to_255_characters():
 def test_unicode_and_quotes_travel_as_json():
     text = "naïve \"quoted\" 'single' $(params.x) `id` \n new line ✓"
     with FaultServer() as server:
-        make_client(server.base_url, FakeTime()).post_status(status(description=text))
+        make_client(server.base_url, FakeClock(start=WALL_START)).post_status(status(description=text))
     assert json.loads(server.requests[0].body)["description"] == text
 
 
@@ -426,5 +406,5 @@ def test_bad_tokens_are_refused_without_echo(token):
 )
 def test_bad_requests_are_refused_before_any_http(request_, words):
     with FaultServer() as server, pytest.raises(ReportInputError, match=re.escape(words)):
-        make_client(server.base_url, FakeTime()).post_status(request_)
+        make_client(server.base_url, FakeClock(start=WALL_START)).post_status(request_)
     assert server.requests == []

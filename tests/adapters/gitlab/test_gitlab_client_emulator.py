@@ -10,17 +10,11 @@ from finale.gitlab_emulator.sample import (
     PROJECT_ID,
     PROJECT_PATH,
 )
-
-
-class Waits(list):
-    """The client's sleeps, recorded instead of slept."""
-
-    def __call__(self, seconds: float) -> None:
-        self.append(seconds)
+from finale.testing.fakes import FakeClock
 
 
 def client(gitlab, token="glpat-developer", **kwargs) -> GitLabClient:
-    return GitLabClient(gitlab.base_url, token, sleep=kwargs.pop("sleep", Waits()), **kwargs)
+    return GitLabClient(gitlab.base_url, token, clock=kwargs.pop("clock", FakeClock()), **kwargs)
 
 
 def jobs(gitlab):
@@ -57,15 +51,15 @@ def test_project_by_id_path_or_encoded_path(gitlab, repo, project):
 )
 def test_faults_still_land_the_status(gitlab, repo, faults, waits):
     gitlab.set_faults(**faults)
-    waited = Waits()
-    reporter = client(gitlab, jitter=lambda: 1.0, sleep=waited)
+    clock = FakeClock()
+    reporter = client(gitlab, jitter=lambda: 1.0, clock=clock)
     posted = reporter.post_status(
         StatusRequest(project=PROJECT_PATH, sha=repo.feature, state="failed", ref="feature/x")
     )
     assert posted.status_id is not None
     assert jobs(gitlab) == [("default", "failed")]
     expected = waits if waits is not None else [0.5, 1.0, 2.0][: sum(faults.values())]
-    assert waited == expected
+    assert clock.waits == expected
 
 
 @pytest.mark.parametrize(
@@ -90,12 +84,12 @@ def test_faults_still_land_the_status(gitlab, repo, faults, waits):
     ],
 )
 def test_refusals_fail_at_once(gitlab, repo, token, project, ref, words):
-    waited = Waits()
-    reporter = client(gitlab, token=token, sleep=waited)
+    clock = FakeClock()
+    reporter = client(gitlab, token=token, clock=clock)
     with pytest.raises(ReportError) as caught:
         reporter.post_status(StatusRequest(project=project, sha=repo.feature, state="success", ref=ref))
     assert words in str(caught.value)
-    assert waited == [] and token not in str(caught.value)
+    assert clock.waits == [] and token not in str(caught.value)
 
 
 def test_unknown_commit_is_404(gitlab):

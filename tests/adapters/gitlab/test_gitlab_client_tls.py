@@ -9,6 +9,7 @@ import pytest
 
 from finale.adapters.gitlab.client import GitLabClient, ReportInputError, StatusRequest
 from finale.errors import ReportError
+from finale.testing.fakes import FakeClock
 from finale.testing.fault_http import FaultServer
 
 REQUEST = StatusRequest(project="42", sha="a" * 40, state="success")
@@ -56,11 +57,11 @@ def tls_server(cert):
 
 
 def test_unknown_ca_fails_at_once_naming_the_fix(tls_server):
-    waits = []
-    client = GitLabClient(tls_server.base_url, "t", sleep=waits.append)
+    clock = FakeClock()
+    client = GitLabClient(tls_server.base_url, "t", clock=clock)
     with pytest.raises(ReportError, match=r"TLS verification failed .*--ca-file / CA_BUNDLE"):
         client.post_status(REQUEST)
-    assert waits == []
+    assert clock.waits == []
 
 
 def test_ca_bundle_makes_it_trusted(tls_server, cert):

@@ -8,14 +8,7 @@ import pytest
 from finale.adapters.serve.outbox import _COLUMNS, _SCHEMA, Outbox, connect
 from finale.core.gitlab.events import StatusUpdate
 from finale.core.gitlab.state import GitLabState
-
-
-class Clock:
-    def __init__(self):
-        self.now = 1000.0
-
-    def __call__(self):
-        return self.now
+from finale.testing.fakes import FakeClock
 
 
 def update(event_id, state, when="2026-01-01T10:00:00.000000Z", *, run="uid-1", description=""):
@@ -40,7 +33,7 @@ def update(event_id, state, when="2026-01-01T10:00:00.000000Z", *, run="uid-1", 
 
 @pytest.fixture
 def clock():
-    return Clock()
+    return FakeClock(start=1000.0)
 
 
 @pytest.fixture
@@ -89,7 +82,7 @@ def test_retry_waits_for_its_time_and_done_leaves_the_queue(outbox, clock):
     (row,) = outbox.due()
     outbox.mark_retry(row.seq, "HTTP 502: Bad Gateway", delay=30)
     assert outbox.due() == [] and outbox.next_due_in() == 30
-    clock.now += 30
+    clock.advance(30)
     (again,) = outbox.due()
     assert again.attempts == 1
     assert outbox.problems() == [
@@ -213,7 +206,7 @@ def test_prune_deletes_finished_rows_past_retention_and_keeps_pending(outbox, cl
     outbox.accept(update("b", "failed", run="uid-2"))
     (row, _) = outbox.claim(5)
     outbox.mark_done(row.seq, posted_id=1)
-    clock.now += 3600
+    clock.advance(3600)
     outbox.accept(update("c", "success", run="uid-3"))
     assert outbox.prune(older_than=1800) == 1
     assert outbox.counts() == {"pending": 2, "done": 0, "failed": 0, "superseded": 0, "stale": 0}

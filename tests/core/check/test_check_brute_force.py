@@ -21,7 +21,7 @@ from finale.core.gitlab.state import parse_state, resolve_state
 from finale.core.tekton.parse import pipeline_run
 from finale.engine.loop import Control, Engine
 from finale.engine.protocols import AttemptOutcome, AttemptRequest
-from finale.testing.fakes import Attempt, FakeClock, ScriptedExecutor
+from finale.testing.fakes import Attempt, FakeClock, FakeExecutor
 
 STEP = {"steps": [{"name": "s", "image": "busybox", "script": "true"}]}
 REPORTER = {"params": [{"name": "STATE"}], **STEP}
@@ -42,7 +42,7 @@ class _Seen(Exception):
     pass
 
 
-class _DeferredExecutor(ScriptedExecutor):
+class _DeferredExecutor(FakeExecutor):
     """Holds each attempt until the search lets it finish, with the outcome it chose."""
 
     def __init__(self, clock: FakeClock) -> None:

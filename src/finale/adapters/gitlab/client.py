@@ -11,7 +11,6 @@ import http.client
 import json
 import random
 import ssl
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -27,6 +26,7 @@ from finale.adapters.gitlab.wire import (
     USER_AGENT,
     PostedStatus,
     ReportInputError,
+    StatusPostError,
     StatusRequest,
     build_payload,
     describe_message,
@@ -36,6 +36,7 @@ from finale.adapters.gitlab.wire import (
     parse_posted,
     retry_after,
 )
+from finale.clock import Clock, SystemClock
 from finale.errors import ReportError
 
 _BACKOFF_BASE = 0.5
@@ -92,9 +93,7 @@ class GitLabClient:
         ca_file: str | None = None,
         verify_tls: bool = True,
         opener: Opener | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.monotonic,
-        wall_clock: Callable[[], float] = time.time,
+        clock: Clock | None = None,
         jitter: Callable[[], float] = random.random,
         on_retry: Callable[[str], None] | None = None,
     ) -> None:
@@ -107,9 +106,7 @@ class GitLabClient:
         self._timeout = timeout
         self._budget = retry_budget
         self._opener: Opener = opener if opener is not None else build_opener(ca_file, verify_tls)
-        self._sleep = sleep
-        self._clock = clock
-        self._wall_clock = wall_clock
+        self._clock: Clock = clock if clock is not None else SystemClock()
         self._jitter = jitter
         self._on_retry = on_retry
 
@@ -120,7 +117,7 @@ class GitLabClient:
         """POST the status; retry 409/429/5xx/connection errors until the budget runs out."""
         url = self.endpoint.status_url(request.project, request.sha)
         body = json.dumps(build_payload(request)).encode("utf-8")
-        start = self._clock()
+        start = self._clock.now()
         deadline = start + self._budget
         attempt = 0
         while True:
@@ -128,21 +125,23 @@ class GitLabClient:
             outcome = self._attempt(request, url, body, deadline, attempt)
             if isinstance(outcome, PostedStatus):
                 return outcome
-            wait = self._next_wait(outcome, attempt, deadline - self._clock())
+            wait = self._next_wait(outcome, attempt, deadline - self._clock.now())
             if wait is None:
-                elapsed = self._clock() - start
-                raise ReportError(
+                elapsed = self._clock.now() - start
+                raise StatusPostError(
                     self._where(request) + f": gave up after {attempt} attempt(s) in "
-                    f"{elapsed:.1f}s (retry budget {self._budget:g}s): {outcome.reason}"
+                    f"{elapsed:.1f}s (retry budget {self._budget:g}s): {outcome.reason}",
+                    transient=True,
+                    wait=outcome.server_wait,
                 )
             if self._on_retry is not None:
                 # Silence for the whole budget reads as a hang: say what failed and when we retry.
-                left = max(0.0, deadline - self._clock())
+                left = max(0.0, deadline - self._clock.now())
                 self._on_retry(
                     f"attempt {attempt} failed ({outcome.reason}); retrying in {wait:.1f}s "
                     f"({left:.0f}s of the {self._budget:g}s retry budget left)"
                 )
-            self._sleep(wait)
+            self._clock.sleep(wait)
 
     def _next_wait(self, outcome: _Transient, attempt: int, remaining: float) -> float | None:
         """How long to sleep before the next try, or None if that would pass the budget."""
@@ -165,7 +164,7 @@ class GitLabClient:
         # The first try always gets the full timeout; retries are squeezed into the budget.
         timeout = self._timeout
         if attempt > 1:
-            timeout = max(_MIN_ATTEMPT_TIMEOUT, min(timeout, deadline - self._clock()))
+            timeout = max(_MIN_ATTEMPT_TIMEOUT, min(timeout, deadline - self._clock.now()))
         try:
             with self._opener.open(http_request, timeout=timeout) as response:
                 return self._classify(request, response.status, response.headers, response.read(), attempt)
@@ -203,7 +202,7 @@ class GitLabClient:
                 attempts=attempt,
             )
         if code in (409, 429) or (code >= 500 and code not in _NEVER_RETRIED):
-            wait = retry_after(headers, self._wall_clock()) if code in (429, 503) else None
+            wait = retry_after(headers, self._clock.now()) if code in (429, 503) else None
             return _Transient(f"HTTP {code}: {text}", wait)
         if 300 <= code < 400:
             location = headers.get("Location", "?")

@@ -1,16 +1,12 @@
 """One post attempt per call, classified as transient (try later) or permanent (give up).
 
 `finale serve` keeps its own retry schedule in the outbox, so the client gets no retry budget;
-the last HTTP status seen by the opener tells a 5xx/409/429/network error from a refusal.
+the client's own verdict, carried by the `StatusPostError` it raises, tells try-later from a refusal.
 """
 
 from __future__ import annotations
 
-import ssl
-import time
-import urllib.error
-import urllib.request
-from typing import Any, Protocol
+from typing import Protocol
 
 from finale.adapters.gitlab.client import GitLabClient, Opener, build_opener
 from finale.adapters.gitlab.wire import (
@@ -18,8 +14,8 @@ from finale.adapters.gitlab.wire import (
     DEFAULT_TIMEOUT,
     PostedStatus,
     ReportInputError,
+    StatusPostError,
     StatusRequest,
-    retry_after,
 )
 from finale.errors import ReportError
 
@@ -37,37 +33,6 @@ class Delivery(Protocol):
     def post(self, request: StatusRequest) -> PostedStatus: ...
 
 
-class _Watched:
-    """Passes requests through and remembers how the last one ended."""
-
-    def __init__(self, inner: Opener) -> None:
-        self._inner = inner
-        self.code: int | None = None
-        self.tls_refused = False
-        self.wait: float | None = None
-
-    def open(self, fullurl: urllib.request.Request, data: None = None, timeout: float = DEFAULT_TIMEOUT) -> Any:
-        self.code, self.tls_refused, self.wait = None, False, None
-        try:
-            response = self._inner.open(fullurl, data, timeout)
-        except urllib.error.HTTPError as error:
-            self.code = error.code
-            if error.code in (429, 503):
-                headers: Any = error.headers  # case-insensitive .get, as retry_after needs
-                self.wait = retry_after(headers, time.time())
-            raise
-        except urllib.error.URLError as error:
-            self.tls_refused = isinstance(error.reason, ssl.SSLCertVerificationError)
-            raise
-        self.code = int(response.status)
-        return response
-
-    def is_transient(self) -> bool:
-        if self.code is None:  # no answer at all: GitLab or the network is down
-            return not self.tls_refused
-        return self.code in (409, 429) or self.code >= 500
-
-
 class GitLabDelivery:
     """Posts with `GitLabClient`, one attempt per call."""
 
@@ -82,10 +47,14 @@ class GitLabDelivery:
         verify_tls: bool = True,
         opener: Opener | None = None,
     ) -> None:
-        self._watched = _Watched(opener if opener is not None else build_opener(ca_file, verify_tls))
         self._token = token
         self._client = GitLabClient(
-            gitlab_url, token, api_prefix=api_prefix, timeout=timeout, retry_budget=0.0, opener=self._watched
+            gitlab_url,
+            token,
+            api_prefix=api_prefix,
+            timeout=timeout,
+            retry_budget=0.0,
+            opener=opener if opener is not None else build_opener(ca_file, verify_tls),
         )
 
     def __repr__(self) -> str:
@@ -94,10 +63,10 @@ class GitLabDelivery:
     def post(self, request: StatusRequest) -> PostedStatus:
         try:
             return self._client.post_status(request)
-        except ReportError as exc:
-            raise DeliveryError(
-                self._mask(str(exc)), transient=self._watched.is_transient(), wait=self._watched.wait
-            ) from exc
+        except StatusPostError as exc:
+            raise DeliveryError(self._mask(str(exc)), transient=exc.transient, wait=exc.wait) from exc
+        except ReportError as exc:  # refused as sent, or TLS: asking again gets the same answer
+            raise DeliveryError(self._mask(str(exc)), transient=False) from exc
         except ReportInputError as exc:
             raise DeliveryError(self._mask(str(exc)), transient=False) from exc
 

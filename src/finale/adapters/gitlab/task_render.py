@@ -16,6 +16,7 @@ from finale.adapters.gitlab import task_yaml
 
 # Inlined in dependency order; each may import only the stdlib and the modules before it.
 SCRIPT_MODULES = (
+    "finale.clock",
     "finale.core.tekton.reasons",
     "finale.core.gitlab.state",
     "finale.adapters.gitlab.wire",

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from finale.core.gitlab.state import STATE_NAMES
-from finale.errors import InputError
+from finale.errors import InputError, ReportError
 
 DEFAULT_API_PREFIX = "/api/v4"
 DEFAULT_RETRY_BUDGET = 60.0
@@ -27,6 +27,19 @@ _TRANSITION = re.compile(r"Cannot transition status via :(\w+) from :(\w+)")
 
 class ReportInputError(InputError, ValueError):
     """A status that cannot be sent as given (bad URL, project, token, coverage...)."""
+
+
+class StatusPostError(ReportError):
+    """GitLab did not take the status; `transient` says whether asking again later can help.
+
+    The client classifies each answer once (409/429/5xx and lost connections are transient) and
+    the error carries that verdict, with the wait GitLab asked for (429/503 Retry-After), if any.
+    """
+
+    def __init__(self, message: str, *, transient: bool, wait: float | None = None) -> None:
+        super().__init__(message)
+        self.transient = transient
+        self.wait = wait
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

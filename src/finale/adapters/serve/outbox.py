@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from finale.clock import Clock, SystemClock
 from finale.core.gitlab.events import StatusUpdate
 from finale.core.gitlab.state import GitLabState
 
@@ -98,9 +98,9 @@ def connect(path: Path | str) -> Iterator[sqlite3.Connection]:
 class Outbox:
     """Durable queue of commit statuses; safe to share between threads (one connection per call)."""
 
-    def __init__(self, path: Path | str, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, path: Path | str, clock: Clock | None = None) -> None:
         self.path = Path(path)
-        self._clock = clock
+        self._clock: Clock = clock if clock is not None else SystemClock()
         self._create()
 
     def _create(self) -> None:
@@ -158,7 +158,7 @@ class Outbox:
             (
                 update.event_id,
                 update.event_type,
-                self._clock(),
+                self._clock.now(),
                 update.project,
                 update.sha,
                 update.name,
@@ -179,7 +179,7 @@ class Outbox:
             rows = db.execute(
                 f"SELECT seq, attempts, interrupted, {_COLUMNS} FROM events WHERE status = 'pending' "
                 "AND next_attempt_at <= ? ORDER BY seq LIMIT ?",
-                (self._clock(), limit),
+                (self._clock.now(), limit),
             ).fetchall()
         return [_row(r) for r in rows]
 
@@ -192,12 +192,12 @@ class Outbox:
         with connect(self.path) as db:
             seqs: list[int] = []
             keys: set[tuple[object, ...]] = set()
-            for seq, *key in db.execute(_CLAIMABLE, (self._clock(), limit * 4)).fetchall():
+            for seq, *key in db.execute(_CLAIMABLE, (self._clock.now(), limit * 4)).fetchall():
                 if tuple(key) not in keys and len(seqs) < limit:
                     keys.add(tuple(key))
                     seqs.append(int(seq))
             marks = ",".join("?" * len(seqs))
-            db.execute(f"UPDATE events SET claimed_at = ? WHERE seq IN ({marks})", (self._clock(), *seqs))
+            db.execute(f"UPDATE events SET claimed_at = ? WHERE seq IN ({marks})", (self._clock.now(), *seqs))
             rows = db.execute(
                 f"SELECT seq, attempts, interrupted, {_COLUMNS} FROM events WHERE seq IN ({marks}) ORDER BY seq",
                 seqs,
@@ -257,7 +257,7 @@ class Outbox:
         """Seconds until the earliest pending row is due (0 if overdue), None if none pending."""
         with connect(self.path) as db:
             (at,) = db.execute("SELECT MIN(next_attempt_at) FROM events WHERE status = 'pending'").fetchone()
-        return None if at is None else max(0.0, float(at) - self._clock())
+        return None if at is None else max(0.0, float(at) - self._clock.now())
 
     def mark_done(self, seq: int, posted_id: int | None) -> None:
         self._update(seq, "status = 'done', attempts = attempts + 1, last_error = '', posted_id = ?", (posted_id,))
@@ -267,7 +267,7 @@ class Outbox:
         self._update(
             seq,
             "attempts = attempts + 1, last_error = ?, next_attempt_at = ?",
-            (error, self._clock() + delay),
+            (error, self._clock.now() + delay),
             only_pending=True,
         )
 
@@ -289,7 +289,7 @@ class Outbox:
         with connect(self.path) as db:
             cursor = db.execute(
                 "DELETE FROM events WHERE status != 'pending' AND received_at < ? AND claimed_at IS NULL",
-                (self._clock() - older_than,),
+                (self._clock.now() - older_than,),
             )
             return int(cursor.rowcount)
 
@@ -298,7 +298,7 @@ class Outbox:
         with connect(self.path) as db:
             query = "SELECT COUNT(*), MIN(received_at) FROM events WHERE status = 'pending'"
             count, oldest = db.execute(query).fetchone()
-        return int(count), (0.0 if oldest is None else max(0.0, self._clock() - float(oldest)))
+        return int(count), (0.0 if oldest is None else max(0.0, self._clock.now() - float(oldest)))
 
     def counts(self) -> dict[str, int]:
         with connect(self.path) as db:

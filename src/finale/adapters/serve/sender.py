@@ -9,7 +9,6 @@ from __future__ import annotations
 import queue
 import sqlite3
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -19,6 +18,7 @@ from finale.adapters.gitlab.delivery import Delivery, DeliveryError
 from finale.adapters.gitlab.wire import PostedStatus, StatusRequest
 from finale.adapters.serve.outbox import Outbox, OutboxRow
 from finale.adapters.serve.recheck import StatusCheck
+from finale.clock import Clock, SystemClock
 
 IDLE_POLL = 1.0
 
@@ -77,6 +77,7 @@ class Sender:
         observer: SendObserver | None = None,
         check: StatusCheck | None = None,
         active: Callable[[], bool] | None = None,
+        clock: Clock | None = None,
     ) -> None:
         self._outbox = outbox
         self._delivery = delivery
@@ -87,6 +88,7 @@ class Sender:
         self._check = check  # read before re-posting a row GitLab may already hold
         self._active = active  # False while another replica holds the Lease: store, do not send
         self._busy = 0  # rows claimed and not yet marked
+        self._clock: Clock = clock if clock is not None else SystemClock()
         self._lock = threading.Lock()
 
     def post_row(self, row: OutboxRow) -> None:
@@ -156,7 +158,7 @@ class Sender:
                 wake.clear()
                 self._dispatch(rows)
                 wake.wait(self._pause())
-            self._drain(rows, wake, time.monotonic() + drain_seconds)
+            self._drain(rows, wake, self._clock.now() + drain_seconds)
         finally:
             self._release_queued(rows)
             for _ in pool:
@@ -196,8 +198,8 @@ class Sender:
         return IDLE_POLL if not wait else min(max(wait, 0.01), IDLE_POLL)
 
     def _drain(self, rows: queue.Queue[OutboxRow | None], wake: threading.Event, deadline: float) -> None:
-        """Post what is due, and retries that fall due, until `deadline` (monotonic)."""
-        while (left := deadline - time.monotonic()) > 0:
+        """Post what is due, and retries that fall due, until `deadline` (on the clock)."""
+        while (left := deadline - self._clock.now()) > 0:
             wake.clear()
             self._dispatch(rows)
             with self._lock:

@@ -28,6 +28,7 @@ from finale.cli.output import (
     mask,
     write_to_reader,
 )
+from finale.clock import SystemClock
 from finale.core.tekton.catalog import RunInputs, assemble
 from finale.core.tekton.durations import parse_duration
 from finale.core.tekton.model import SpecStatus
@@ -146,11 +147,6 @@ def _pairs(values: list[str], flag: str) -> dict[str, str]:
     return out
 
 
-class _Clock:
-    def now(self) -> float:
-        return time.time()
-
-
 def main(args: argparse.Namespace) -> int:
     features = frozenset(args.feature)
     docs = read_valid_documents(args.filename, features)
@@ -221,7 +217,7 @@ def _execute(
             inputs.task_specs,
             run_ws,
             executor,
-            _Clock(),
+            SystemClock(),
             control=control,
             progress=printer,
             cancel_at=cancel_at,
