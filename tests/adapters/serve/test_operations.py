@@ -120,6 +120,16 @@ def test_metrics_count_events_deliveries_retries_and_the_backlog(service, gitlab
     assert found[("finale_last_resync_timestamp_seconds", ())] == 1_700_000_000.0
 
 
+def test_the_resync_gauge_can_follow_a_reconciler(service):
+    class Reconciler:
+        last_resync = 0.0
+
+    reconciler = Reconciler()
+    service.metrics.resync_from(lambda: reconciler.last_resync)
+    reconciler.last_resync = 1_800_000_000.0
+    assert samples(get(service, "/metrics")[2])[("finale_last_resync_timestamp_seconds", ())] == 1_800_000_000.0
+
+
 def test_metrics_show_pending_rows_while_gitlab_refuses_them(gitlab, repo, tmp_path):
     gitlab.set_faults(server_error=1000)
     config = ServiceConfig(backoff=Backoff(base=30, cap=60), drain_seconds=0.1)

@@ -7,7 +7,7 @@ read from the outbox at scrape time, so they are never stale.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
 from prometheus_client.core import GaugeMetricFamily
@@ -73,6 +73,10 @@ class ServeMetrics:
     def resynced(self, unix_time: float) -> None:
         """Called by a reconciler after each complete list."""
         self._resync.set(unix_time)
+
+    def resync_from(self, last_resync: Callable[[], float]) -> None:
+        """Read the last complete list's Unix time from the reconciler at each scrape instead."""
+        self._resync.set_function(last_resync)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -140,6 +140,8 @@ def main(args: argparse.Namespace) -> int:
     log = log_line(json_logger(sys.stderr))
     service, side = _start(args, log)
     if side is not None:
+        reconciler = side.reconciler
+        service.metrics.resync_from(lambda: float(reconciler.last_resync))
         side.start()
     stop = threading.Event()
 
