@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "buildpacks-gitlab"
 REPORTER_TASK = ROOT / "tekton" / "task" / "gitlab-set-status" / "0.1" / "gitlab-set-status.yaml"
 STAND_INS = (EXAMPLE / "tasks" / "git-clone.yaml", EXAMPLE / "tasks" / "buildpacks.yaml")
-SLOW_BUILD_SECONDS = 2
+SLOW_BUILD_SECONDS = 4
 PROJECTS = {"fast": "demo/greeter", "slow": "demo/greeter-slow"}
 
 

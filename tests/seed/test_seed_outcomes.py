@@ -19,8 +19,8 @@ STOPPING = "PipelineRun was stopping"
 DASHBOARD = "http://127.0.0.1:9097"
 
 
-def cancel(mode: str) -> list[str]:
-    return ["--cancel-after", "1s", "--cancel-mode", mode]
+def cancel(mode: str, after: str = "1s") -> list[str]:
+    return ["--cancel-after", after, "--cancel-mode", mode]
 
 
 def test_build_succeeds_posts_success_and_the_run_ends_completed(run_seed: SeedRunner) -> None:
@@ -200,7 +200,8 @@ def test_start_status_variant_moves_running_to_success(run_seed: SeedRunner) -> 
 
 @pytest.mark.slow
 def test_start_status_variant_stays_running_after_a_hard_cancel(run_seed: SeedRunner) -> None:
-    outcome = run_seed(pipeline="pipeline-start-status.yaml", app="slow", args=cancel("Cancelled"))
+    # The start reporter must have posted before the cancel: it runs first, and the build outlasts 2.5 s.
+    outcome = run_seed(pipeline="pipeline-start-status.yaml", app="slow", args=cancel("Cancelled", after="2.5s"))
 
     assert outcome.run.reason == "Cancelled"
     assert [(s.state, s.description) for s in outcome.statuses] == [("running", "Building your commit in Tekton")]
