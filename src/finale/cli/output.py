@@ -65,7 +65,7 @@ def _clock(moment: float | None) -> str:
 
 def summary_rows(result: RunResult) -> list[tuple[str, str, str, str, str, str]]:
     """One row per TaskRun (and per skipped task), in the Pipeline's order."""
-    rows = []
+    rows: list[tuple[str, str, str, str, str, str]] = []
     order = [t.name for t in result.spec.all_tasks()] if result.spec else list(result.taskruns)
     for name in order:
         for tr in result.taskruns.get(name, ()):

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping, Set
 from dataclasses import dataclass
 from typing import Protocol
 
-from finale.core.tekton import dag, skips, status
+from finale.core.tekton import dag, run_condition, skips
 from finale.core.tekton.facts import RunFacts
 from finale.core.tekton.model import PipelineSpec, PipelineTask, SpecStatus
 from finale.core.tekton.reasons import SkipReason
@@ -30,7 +30,7 @@ class Pass:
     ready: tuple[PipelineTask, ...]  # DAG tasks to start now
     dag_done: bool
     dag_running: bool
-    counts: status.Counts
+    counts: run_condition.Counts
 
 
 class Tracker(Protocol):
@@ -55,7 +55,7 @@ class Reference:
             ready=skips.ready_dag_tasks(facts),
             dag_done=facts.dag_done(),
             dag_running=any(facts.is_running(t.name) for t in self.spec.tasks),
-            counts=status.count(facts),
+            counts=run_condition.count(facts),
         )
 
 
@@ -124,8 +124,8 @@ class Incremental:
         self.skips = dict(sorted(self.skips.items(), key=lambda item: self.rank[item[0]]))
         self.done = {t.name for t in self.spec.tasks if facts.is_done(t.name)}
         self.candidates = {t.name for t in self.spec.tasks if self._is_candidate(facts, t)}
-        self.buckets = {t.name: status.bucket(facts, t) for t in self.spec.all_tasks()}
-        self.counts = dict.fromkeys(status.Counts.__dataclass_fields__, 0)
+        self.buckets = {t.name: run_condition.bucket(facts, t) for t in self.spec.all_tasks()}
+        self.counts = dict.fromkeys(run_condition.Counts.__dataclass_fields__, 0)
         for bucket in self.buckets.values():
             self.counts[bucket] += 1
         return done
@@ -158,7 +158,7 @@ class Incremental:
             ready=tuple(self.tasks[n] for n in candidates) if queue_open else (),
             dag_done=dag_done,
             dag_running=bool(self.running),
-            counts=status.tally(self.counts),
+            counts=run_condition.tally(self.counts),
         )
 
     def _recompute(self, facts: RunFacts, changed: Set[str]) -> set[str]:
@@ -216,7 +216,7 @@ class Incremental:
 
     def _recount(self, facts: RunFacts, names: Iterable[str]) -> None:
         for name in set(names):
-            bucket = status.bucket(facts, self.tasks[name])
+            bucket = run_condition.bucket(facts, self.tasks[name])
             old = self.buckets.get(name)
             if bucket != old:
                 if old is not None:

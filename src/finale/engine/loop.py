@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from finale.core.tekton import status
+from finale.core.tekton import run_condition
 from finale.core.tekton.facts import RunFacts
 from finale.core.tekton.model import PipelineRun, PipelineSpec, PipelineTask, SpecStatus
 from finale.core.tekton.reasons import ConditionStatus, PipelineRunReason
@@ -95,15 +95,17 @@ class Engine:
     def execute(self) -> RunResult:
         self.start = self.clock.now()
         if self.spec_status == SpecStatus.CANCELLED:
-            return self._result(None, status.cancelled(self.run.name), None)
+            return self._result(None, run_condition.cancelled(self.run.name), None)
         if self.spec_status == SpecStatus.PENDING:
-            cond = status.Condition(
+            cond = run_condition.Condition(
                 ConditionStatus.UNKNOWN, PipelineRunReason.PENDING, f'PipelineRun "{self.run.name}" is pending'
             )
             return self._result(None, cond, None)
         prepared = prepare_run(self.run, self.raw_spec, self.task_specs, set(self.run_workspaces))
         if isinstance(prepared, RunFailure):
-            return self._result(None, status.Condition(ConditionStatus.FALSE, prepared.reason, prepared.message), None)
+            return self._result(
+                None, run_condition.Condition(ConditionStatus.FALSE, prepared.reason, prepared.message), None
+            )
         spec, parents = prepared
         return self._loop(spec, parents)
 
@@ -135,21 +137,23 @@ class Engine:
                 # Tekton ends the run in the same pass, without recomputing skippedTasks.
                 facts = self._pass(spec, parents).facts
                 self.taskruns.cancel_running(spec.all_tasks(), CANCELLED_BY_USER)
-                return self._result(spec, status.cancelled(self.run.name), facts, with_results=False)
+                return self._result(spec, run_condition.cancelled(self.run.name), facts, with_results=False)
             try:
                 now = self._pass(spec, parents)
                 facts = now.facts
                 failure = self._resolution_failure(facts)
                 if failure is None and self._tasks_timeout_ends_run(spec, facts):
                     self.taskruns.cancel_running(spec.tasks, CANCELLED_BY_TIMEOUT)
-                    return self._result(spec, status.condition(facts, self.run.name, now.counts), facts)
+                    return self._result(spec, run_condition.condition(facts, self.run.name, now.counts), facts)
                 acted = False if failure is not None else self._act(spec, now)
             except CelEvaluationError as exc:
                 failure = self._cel_failed(str(exc))
             except InvalidParamValue as exc:
                 self.taskruns.cancel_running(spec.all_tasks(), CANCELLED_BY_USER)
                 return self._result(
-                    spec, status.Condition(ConditionStatus.FALSE, PipelineRunReason.INVALID_PARAM_VALUE, str(exc)), None
+                    spec,
+                    run_condition.Condition(ConditionStatus.FALSE, PipelineRunReason.INVALID_PARAM_VALUE, str(exc)),
+                    None,
                 )
             if failure is not None:
                 # MarkFailed and return: skippedTasks stays as the last full pass left it and
@@ -162,15 +166,15 @@ class Engine:
                 # The run is marked timed out in the pass that cancels its TaskRuns, so skip
                 # reasons are those of the TaskRuns still running (spec §2.8).
                 self.taskruns.cancel_running(spec.all_tasks(), CANCELLED_BY_TIMEOUT)
-                return self._result(spec, status.condition(facts, self.run.name, now.counts), facts)
-            cond = status.condition(facts, self.run.name, now.counts)
+                return self._result(spec, run_condition.condition(facts, self.run.name, now.counts), facts)
+            cond = run_condition.condition(facts, self.run.name, now.counts)
             self.settled = facts
             self._report_skips(facts)
             if cond.done:
                 return self._result(spec, cond, facts)
             self._wait(facts, spec)
 
-    def _resolution_failure(self, facts: RunFacts) -> status.Condition | None:
+    def _resolution_failure(self, facts: RunFacts) -> run_condition.Condition | None:
         """What ends the run while resolving its tasks, before anything is scheduled.
 
         reconcile resolves every PipelineTask (index checks on resolved array results), then
@@ -179,7 +183,7 @@ class Engine:
         """
         invalid = result_index_failure(facts, self.run.namespace, self.run.name) if self.indexes else None
         if invalid is not None:
-            return status.Condition(ConditionStatus.FALSE, PipelineRunReason.VALIDATION_FAILED, invalid)
+            return run_condition.Condition(ConditionStatus.FALSE, PipelineRunReason.VALIDATION_FAILED, invalid)
         problem = cel_failure(facts) if self.has_cel else None
         return None if problem is None else self._cel_failed(problem)
 
@@ -194,9 +198,9 @@ class Engine:
             return False
         return any(facts.is_running(t.name) for t in spec.tasks)
 
-    def _cel_failed(self, problem: str) -> status.Condition:
+    def _cel_failed(self, problem: str) -> run_condition.Condition:
         message = f"[User error] Error evaluating CEL {self.run.name}: {problem}"
-        return status.Condition(ConditionStatus.FALSE, PipelineRunReason.CEL_EVALUATION_FAILED, message)
+        return run_condition.Condition(ConditionStatus.FALSE, PipelineRunReason.CEL_EVALUATION_FAILED, message)
 
     def _act(self, spec: PipelineSpec, now: Pass) -> bool:
         """One pass of decisions; True when anything changed, so the facts must be rebuilt."""
@@ -303,7 +307,7 @@ class Engine:
     def _result(
         self,
         spec: PipelineSpec | None,
-        cond: status.Condition,
+        cond: run_condition.Condition,
         facts: RunFacts | None,
         *,
         with_results: bool = True,  # a hard cancel returns before pipeline results are computed

@@ -2,7 +2,7 @@
 
 A state is the explored pipeline's TaskRuns (running or finished), `spec.status` and the time.
 From a state, any running task may finish next with any outcome, or the run may be interrupted;
-`compute_skips`, `ready_dag_tasks` and `status.condition` (the engine's own rules) decide what
+`compute_skips`, `ready_dag_tasks` and `run_condition.condition` (the engine's own rules) decide what
 starts and how the run ends. Smallest stories are explored first, so each state is reached by
 the simplest run that leads to it. When every DAG task is done, the finally phase is played.
 """
@@ -17,7 +17,7 @@ from dataclasses import replace
 from finale.core.check.finally_phase import finally_outcomes
 from finale.core.check.outcomes import Event, Outcome, post_of
 from finale.core.check.runstate import Context, Node, cancel, outcome_of
-from finale.core.tekton import skips, status
+from finale.core.tekton import run_condition, skips
 from finale.core.tekton.facts import RunFacts
 from finale.core.tekton.model import PipelineTask, SpecStatus
 from finale.core.tekton.reasons import TaskRunReason
@@ -143,7 +143,9 @@ def _interrupt(ctx: Context, node: Node, kind: str, running: list[str], out: lis
         node = replace(node, runs={n: cancel(r, message) if n in running else r for n, r in runs.items()}, now=now)
         facts = ctx.facts(node)
         cond = (
-            status.cancelled(ctx.model.run_name) if kind == "cancelled" else status.condition(facts, ctx.model.run_name)
+            run_condition.cancelled(ctx.model.run_name)
+            if kind == "cancelled"
+            else run_condition.condition(facts, ctx.model.run_name)
         )
         out.append(_ended(ctx, node, facts, cond))
         return None
@@ -157,6 +159,6 @@ def _interrupt(ctx: Context, node: Node, kind: str, running: list[str], out: lis
     return replace(node, runs=runs, spec_status=_SPEC_STATUS[kind])
 
 
-def _ended(ctx: Context, node: Node, facts: RunFacts, cond: status.Condition) -> Outcome:
+def _ended(ctx: Context, node: Node, facts: RunFacts, cond: run_condition.Condition) -> Outcome:
     """A run that ends with no finally task (hard cancel, pipeline timeout)."""
     return outcome_of(ctx, node, facts, cond, aggregate="", ran=(), posts=node.posts)

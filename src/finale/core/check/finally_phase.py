@@ -11,7 +11,7 @@ from dataclasses import replace
 
 from finale.core.check.outcomes import Event, Outcome, Post, post_of
 from finale.core.check.runstate import Context, Node, cancel, outcome_of
-from finale.core.tekton import status
+from finale.core.tekton import run_condition
 from finale.core.tekton.model import PipelineTask, SpecStatus
 from finale.core.tekton.state import CANCELLED_BY_TIMEOUT, CANCELLED_BY_USER
 
@@ -61,7 +61,11 @@ class _Phase:
         )
         facts = ctx.facts(ended, finally_start=node.now)
         hard_cancel = event is not None and event.detail == "cancelled"
-        cond = status.cancelled(ctx.model.run_name) if hard_cancel else status.condition(facts, ctx.model.run_name)
+        cond = (
+            run_condition.cancelled(ctx.model.run_name)
+            if hard_cancel
+            else run_condition.condition(facts, ctx.model.run_name)
+        )
         names = list(self.posts) if posted is None else posted
         posts = (*node.posts, *(self.posts[n] for n in names))
         return outcome_of(

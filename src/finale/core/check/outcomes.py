@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from finale.core.check.model import CheckModel
 from finale.core.gitlab.state import parse_state, resolve_state
-from finale.core.tekton import status
+from finale.core.tekton import run_condition
 from finale.core.tekton.model import PipelineTask
 
 FINAL_STATES = frozenset({"success", "failed", "canceled"})
@@ -41,7 +41,7 @@ class Outcome:
     finally_ran: tuple[str, ...]
     finally_skipped: Mapping[str, str]
     posts: tuple[Post, ...]
-    condition: status.Condition
+    condition: run_condition.Condition
     view: tuple[object, ...]  # everything a finally task can read
     read_view: tuple[object, ...] = ()  # what the reporters read, and the onError: continue tasks
     dag_skipped: Mapping[str, str] = field(default_factory=dict)

@@ -9,7 +9,7 @@ from finale.core.check.guards import Guards, Valuation
 from finale.core.check.model import CheckModel
 from finale.core.check.outcomes import Event, Outcome, Post
 from finale.core.check.quotient import Abstract
-from finale.core.tekton import skips, status
+from finale.core.tekton import run_condition, skips
 from finale.core.tekton.facts import RunFacts
 from finale.core.tekton.model import PipelineSpec, PipelineTask, SpecStatus, Timeouts
 from finale.core.tekton.reasons import ConditionStatus, TaskRunReason, TaskRunSpecStatus
@@ -94,7 +94,7 @@ def outcome_of(
     ctx: Context,
     node: Node,
     facts: RunFacts,
-    cond: status.Condition,
+    cond: run_condition.Condition,
     *,
     aggregate: str,
     ran: tuple[str, ...],

@@ -10,8 +10,8 @@ from finale.core.tekton.facts import RunFacts
 from finale.core.tekton.model import PipelineRun, PipelineSpec, SpecStatus
 from finale.core.tekton.pipeline_results import pipeline_results
 from finale.core.tekton.reasons import ConditionStatus, PipelineRunReason, SkipReason
+from finale.core.tekton.run_condition import Condition
 from finale.core.tekton.state import TaskRunState
-from finale.core.tekton.status import Condition
 
 
 @dataclass(kw_only=True)
