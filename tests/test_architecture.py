@@ -4,6 +4,7 @@ Guards the layering that ARCHITECTURE.md draws, as a behaviour of the tree rathe
 """
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -89,3 +90,25 @@ def test_the_core_is_grouped_by_concern() -> None:
     assert loose == [], (
         "put core modules in the folder of their concern (tekton, validation, gitlab, check, instrument)"
     )
+
+
+ARCHITECTURE = SRC.parent.parent / "ARCHITECTURE.md"
+
+
+def test_architecture_md_points_only_at_modules_that_exist() -> None:
+    text = ARCHITECTURE.read_text(encoding="utf-8")
+    named = re.findall(r"`((?:core|engine|adapters|cli|testing|gitlab_emulator)/[a-z_/<>]+\.py)`", text)
+    assert named, "ARCHITECTURE.md names no module"
+    missing = [p for p in named if "<" not in p and not (SRC / p).is_file()]
+    assert missing == [], f"ARCHITECTURE.md names modules that do not exist: {missing}"
+
+
+def test_architecture_md_names_every_part() -> None:
+    text = ARCHITECTURE.read_text(encoding="utf-8")
+    parts = sorted(
+        str(p.relative_to(SRC))
+        for p in [*SRC.glob("*/"), *SRC.glob("core/*/"), *SRC.glob("adapters/*/")]
+        if p.is_dir() and (p / "__init__.py").is_file()
+    )
+    unnamed = [p for p in parts if f"{p}/" not in text]
+    assert unnamed == [], f"say what these folders own in ARCHITECTURE.md: {unnamed}"
