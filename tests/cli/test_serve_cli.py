@@ -1,14 +1,19 @@
 """`finale serve` from the command line: flag errors in-process, a real process for the rest."""
 
+import contextlib
 import http.client
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
+import threading
+import time
 
 import pytest
 
+from finale.adapters.serve.outbox import Outbox
 from finale.cli.main import main
 from finale.gitlab_emulator import load_config, serve
 from finale.gitlab_emulator.sample import PROJECT_PATH, make_sample_repo, sample_config
@@ -238,3 +243,62 @@ def test_real_process_with_an_event_token_refuses_strangers_and_logs_json(tmp_pa
     records = [json.loads(line) for line in err.splitlines()]
     assert [r["msg"] for r in records if r["level"] == "warning"] == ["refused an unauthenticated event from 127.0.0.1"]
     assert "ev-s3cret" not in out + err and TOKEN not in out + err
+
+
+class _Blackhole:
+    """A GitLab that takes the request and never answers: the post stays in flight."""
+
+    def __init__(self):
+        self.socket = socket.create_server(("127.0.0.1", 0))
+        self.port = self.socket.getsockname()[1]
+        self.received = threading.Event()
+        self.held = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        with contextlib.suppress(OSError):
+            while True:
+                connection, _ = self.socket.accept()
+                self.held.append(connection)
+                if connection.recv(65536):
+                    self.received.set()
+
+    def close(self):
+        for connection in self.held:
+            connection.close()
+        self.socket.close()
+
+
+def test_kill_9_mid_post_then_restart_posts_the_row_once(tmp_path, gitlab, repo):
+    blackhole = _Blackhole()
+    env = {**os.environ, "GITLAB_TOKEN": TOKEN}
+    db = str(tmp_path / "o.db")
+    first = subprocess.Popen(
+        [sys.executable, "-m", "finale", "serve", "--gitlab-url", f"http://127.0.0.1:{blackhole.port}",
+         "--db", db, "--port", "0", "--timeout", "120"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )  # fmt: skip
+    try:
+        assert _post_event(first.stdout.readline().strip().rsplit(" ", 1)[1], repo.main) == 202
+        assert blackhole.received.wait(30)  # the post is on the wire, unanswered
+        first.kill()  # SIGKILL: no drain, no release
+        first.communicate(timeout=20)
+    finally:
+        blackhole.close()
+    assert Outbox(db).in_flight() == 1
+    second = subprocess.Popen(
+        [sys.executable, "-m", "finale", "serve", "--gitlab-url", gitlab.base_url, "--db", db, "--port", "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )  # fmt: skip
+    try:
+        second.stdout.readline()
+        deadline = time.monotonic() + 30
+        while Outbox(db).counts()["done"] != 1:
+            assert time.monotonic() < deadline, Outbox(db).counts()
+            time.sleep(0.05)
+    finally:
+        second.send_signal(signal.SIGTERM)
+        _, err = second.communicate(timeout=20)
+    assert second.returncode == 0, err
+    assert [r["json"]["state"] for r in gitlab.requests() if r["method"] == "POST"] == ["canceled"]
+    assert Outbox(db).in_flight() == 0
