@@ -73,13 +73,15 @@ def read_results(
         text = texts[name]
         rtype = decl.get("type") or ("object" if decl.get("properties") else "string")
         value, actual = (text, "string") if rtype == "string" else _typed_result(text)
+        # A value of the wrong type stays in the TaskRun's status (filterResults keeps it);
+        # only validateTaskRunResults then fails the TaskRun.
+        results[name] = value
         if actual != rtype:
             mismatched.append(
                 f' "{name}": task result is expected to be "{rtype}" type '
                 f'but was initialized to a different type "{actual}"'
             )
             continue
-        results[name] = value
         if isinstance(value, dict):
             absent = [str(k) for k in decl.get("properties") or {} if k not in value]
             if absent:
@@ -139,7 +141,11 @@ def _typed_result(text: str) -> tuple[ParamValue, str]:
             return value, "array"
         if isinstance(value, dict) and all(isinstance(v, str) for v in value.values()):
             return {str(k): v for k, v in value.items()}, "object"
-    return text, "string"
+    try:
+        quoted = json.loads(text)  # a JSON string is unquoted, anything else kept as written
+    except ValueError:
+        quoted = None
+    return (quoted if isinstance(quoted, str) else text), "string"
 
 
 def _termination_size(texts: Mapping[str, str]) -> int:

@@ -87,18 +87,23 @@ def _replacements(spec: PipelineSpec, facts: RunFacts) -> Replacements:
 
 
 def _with_first_elements(rep: Replacements, facts: RunFacts, variables: list[str]) -> Replacements:
-    """An array result named without `[*]` or an index stands for its first element.
+    """String replacements keyed by the whole expression, as ApplyTaskResultsToPipelineResults has.
 
-    ApplyTaskResultsToPipelineResults parses the missing index with strconv.Atoi and ignores
-    the error, so `$(tasks.t.results.list)` becomes `list[0]`.
+    An array result named without `[*]` or an index stands for its first element (the missing
+    index goes through strconv.Atoi, whose error is ignored), and a string value replaces the
+    expression whatever index it carries.
     """
     firsts: dict[str, str] = {}
     for variable in variables:
         parts = variable.split(".")
-        if len(parts) == 4 and not _INDEXED.match(parts[3]):
-            value = (facts.results_of(parts[1]) or {}).get(parts[3])
-            if isinstance(value, list) and value:
-                firsts[variable] = value[0]
+        if len(parts) != 4:
+            continue
+        indexed = _INDEXED.match(parts[3])
+        value = (facts.results_of(parts[1]) or {}).get(indexed.group(1) if indexed else parts[3])
+        if isinstance(value, str):
+            firsts[variable] = value
+        elif isinstance(value, list) and value and not indexed:
+            firsts[variable] = value[0]
     if not firsts:
         return rep
     arrays = {k: v for k, v in rep.arrays.items() if k not in firsts}
