@@ -70,7 +70,7 @@ def summary_rows(result: RunResult) -> list[tuple[str, str, str, str, str, str]]
     for name in order:
         for tr in result.taskruns.get(name, ()):
             took = format_duration(tr.end - tr.start) if tr.start is not None and tr.end is not None else "-"
-            rows.append((name, tr.name, tr.status, tr.reason, _clock(tr.start), took))
+            rows.append((name, tr.name, str(tr.status), str(tr.reason), _clock(tr.start), took))
         if name in result.skipped:
             rows.append((name, "-", "Skipped", str(result.skipped[name]), "-", "-"))
     return rows
