@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -89,7 +91,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(b"0\r\n\r\n")
         else:
             self.close_connection = True
-            self.connection.shutdown(socket.SHUT_RDWR)
+            with contextlib.suppress(OSError):  # the client may be gone already
+                self.connection.shutdown(socket.SHUT_RDWR)
 
     def _reply(self, code: int, body: dict[str, Any]) -> None:
         raw = json.dumps(body).encode()
@@ -127,6 +130,11 @@ class _Server(ThreadingHTTPServer):
         self._stopping = threading.Event()
         self._log_lock = threading.Lock()
         self.log: list[tuple[str, str]] = []
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client killed mid-request (kill -9 of a watcher) is routine: say nothing."""
+        if not isinstance(sys.exc_info()[1], ConnectionError | OSError):
+            super().handle_error(request, client_address)
 
     def record(self, method: str, path: str) -> None:
         with self._log_lock:

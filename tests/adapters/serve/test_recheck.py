@@ -76,3 +76,36 @@ def test_a_row_never_claimed_is_posted_without_reading(gitlab, repo, tmp_path):
         settle(outbox)
     assert posts(gitlab) == ["canceled"]
     assert not [r for r in gitlab.requests() if r["method"] == "GET"]
+
+
+def test_an_interrupted_running_row_is_not_posted_over_a_final_state(gitlab, repo, tmp_path):
+    """Stored by a replica that was not sending; another one posted the final state meanwhile."""
+    outbox = Outbox(tmp_path / "outbox.db")
+    run = {
+        "metadata": {"name": "r", "namespace": "ci", "uid": "u1", "annotations": {"finale.dev/gitlab-name": "build"}},
+        "spec": {
+            "params": [
+                {"name": "REPO_PATH_ONLY", "value": PROJECT_PATH},
+                {"name": "SOURCE_REVISION", "value": repo.main},
+            ]
+        },
+        "status": {"conditions": [{"type": "Succeeded", "status": "Unknown", "reason": "Running"}]},
+    }
+    event = CloudEvent(
+        id="e2",
+        type="dev.tekton.event.pipelinerun.running.v1",
+        source="",
+        subject="",
+        time="",
+        data={"pipelineRun": run},
+    )
+    outbox.accept(status_update(event))
+    outbox.doubt_pending()  # as on taking the Lease
+    GitLabDelivery(gitlab.base_url, TOKEN).post(
+        StatusRequest(project=PROJECT_PATH, sha=repo.main, state="failed", name="build")
+    )
+    with start_service(
+        outbox, GitLabDelivery(gitlab.base_url, TOKEN), FAST, check=GitLabStatusCheck(gitlab.base_url, TOKEN)
+    ):
+        settle(outbox)
+    assert posts(gitlab) == ["failed"]

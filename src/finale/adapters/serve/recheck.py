@@ -24,6 +24,8 @@ from finale.adapters.gitlab.wire import (
     parse_gitlab_url,
 )
 
+_FINAL = frozenset({"success", "failed", "canceled"})
+
 
 class StatusCheck(Protocol):
     def holds(self, request: StatusRequest) -> bool: ...
@@ -52,7 +54,8 @@ class GitLabStatusCheck:
         return f"GitLabStatusCheck({self._endpoint.base!r}, token=***)"
 
     def holds(self, request: StatusRequest) -> bool:
-        """Whether the latest status named `request.name` (on its ref, if given) is in its state."""
+        """Whether the latest status named `request.name` (on its ref, if given) is already in its
+        state, or, for a `running`/`pending` one, already final."""
         query = {"name": request.name, "order_by": "id", "sort": "desc", "per_page": "1"}
         if request.ref:
             query["ref"] = request.ref
@@ -71,7 +74,11 @@ class GitLabStatusCheck:
             return False  # a refusal: the post itself will say why
         except (urllib.error.URLError, OSError, ValueError) as exc:
             raise DeliveryError(f"reading the commit's statuses: {type(exc).__name__}", transient=True) from None
-        return bool(latest) and isinstance(latest, list) and latest[0].get("status") == request.state
+        if not latest or not isinstance(latest, list):
+            return False
+        held = latest[0].get("status")
+        # A final state there also makes a `running` pointless: posting it would undo the final one.
+        return bool(held == request.state or (request.state not in _FINAL and held in _FINAL))
 
 
 __all__ = ["GitLabStatusCheck", "StatusCheck"]

@@ -122,8 +122,9 @@ class Sender:
             self._log(f"posted {what}" + (" (GitLab already had it)" if outcome.already else ""), **fields)
 
     def _recheck(self, row: OutboxRow, request: StatusRequest) -> PostedStatus | DeliveryError | None:
-        """For a final row that may have reached GitLab already: GitLab's answer if it holds it."""
-        if self._check is None or not row.interrupted or not row.update.final:
+        """For a row that may be in GitLab already, or overtaken there by a final state another
+        replica posted: GitLab's answer if posting it would duplicate or regress."""
+        if self._check is None or not row.interrupted:
             return None
         try:
             held = self._check.holds(request)
