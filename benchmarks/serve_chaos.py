@@ -181,7 +181,7 @@ def _serve_argv(gitlab: RunningEmulator, folder: Path, name: str, plan: Plan) ->
     return [
         sys.executable, "-m", "finale", "serve", "--gitlab-url", gitlab.base_url,
         "--token-file", str(folder / "gitlab-token"), "--db", str(folder / f"{name}.db"), "--port", "0",
-        "--max-backoff", "1", "--kubernetes", "--finalizer", "--resync", "60s",
+        "--max-backoff", "1", "--timeout", "2", "--kubernetes", "--finalizer", "--resync", "60s",
         "--lease-namespace", NAMESPACE, "--lease-duration", duration, "--lease-renew-deadline", renew,
         "--lease-retry-period", retry,
     ]  # fmt: skip

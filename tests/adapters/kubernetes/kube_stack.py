@@ -47,7 +47,7 @@ def stack(kube, gitlab, db, tmp_path, options=OPTIONS, identity=""):
     )
     check = GitLabStatusCheck(gitlab.base_url, TOKEN)
     delivery = GitLabDelivery(gitlab.base_url, TOKEN)
-    service = start_service(outbox, delivery, FAST, check=check, wake=wake, active=side.is_active, verify=side.verify)
+    service = start_service(outbox, delivery, FAST, check=check, wake=wake, active=side.can_send, verify=side.verify)
     side.start()
     try:
         yield service, side

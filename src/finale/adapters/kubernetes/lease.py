@@ -54,30 +54,32 @@ class LeaderElector:
         self._renewed_at = 0.0
 
     def is_leader(self) -> bool:
-        return self._leading.is_set()
+        # By the clock, not by the loop: a renewal stuck in a slow request must not extend leadership.
+        return self._leading.is_set() and self._clock() - self._renewed_at <= self._timing.renew_deadline
 
     def run(self, stop: threading.Event) -> None:
         """Try to acquire or renew every retry period until `stop`; then release if leading."""
         while not stop.is_set():
+            started = self._clock()
             try:
                 held = self._try()
             except Exception as exc:  # any failure counts as a missed renewal, never as leading
                 self._log(f"Lease {self._namespace}/{self._name}: {type(exc).__name__}: {exc}")
                 held = False
-            self._settle(held)
+            self._settle(held, started)
             stop.wait(self._timing.retry_period)
         if self.is_leader():
             self._release()
 
-    def _settle(self, held: bool) -> None:
-        now = self._clock()
+    def _settle(self, held: bool, started: float) -> None:
         if held:
-            self._renewed_at = now
-            if not self.is_leader():
+            # Counted from when the renewal was sent: the Lease may have been written any time after.
+            self._renewed_at = started
+            if not self._leading.is_set():
                 self._leading.set()
                 self._log(f"{self._identity} leads (Lease {self._namespace}/{self._name})")
                 self._on_change(True)
-        elif self.is_leader() and now - self._renewed_at > self._timing.renew_deadline:
+        elif self._leading.is_set() and self._clock() - self._renewed_at > self._timing.renew_deadline:
             self._leading.clear()
             self._log(f"{self._identity} lost the Lease: no renewal for {self._timing.renew_deadline:g}s")
             self._on_change(False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,6 +40,9 @@ class KubernetesOptions:
     identity: str = ""
     timing: LeaseTiming = field(default_factory=LeaseTiming)
     watch_timeout: int = 300
+    # After taking the Lease, wait this long before sending (the GitLab request timeout): a post
+    # the previous holder began before stepping down has landed or failed by then.
+    handover_grace: float = 10.0
 
 
 class KubernetesSide:
@@ -57,6 +61,7 @@ class KubernetesSide:
         self._api, self._outbox, self._wake, self._options = api, outbox, wake, options
         self._status_name, self._log = status_name, log
         self._stop = threading.Event()
+        self._sending_from = 0.0
         self.records = RunRecords(api, finalizer=options.finalizer, log=log)
         self.reconciler = Reconciler(
             api, self.feed, resync=options.resync, log=log, watch_timeout=options.watch_timeout
@@ -77,6 +82,10 @@ class KubernetesSide:
     def is_active(self) -> bool:
         """Whether this process sends and reconciles: the Lease holder, or the only replica."""
         return self.elector is None or self.elector.is_leader()
+
+    def can_send(self) -> bool:
+        """The sender's gate: active, and past the hand-over grace after taking the Lease."""
+        return self.is_active() and time.monotonic() >= self._sending_from
 
     def is_ready(self) -> bool:
         return self.reconciler.listed.is_set()
@@ -99,6 +108,7 @@ class KubernetesSide:
     def _leading(self, leading: bool) -> None:
         if not leading:
             return
+        self._sending_from = time.monotonic() + self._options.handover_grace
         # The previous holder may have posted any of our pending rows: read GitLab before each.
         self._outbox.doubt_pending()
         threading.Thread(target=self._relist_quietly, name="finale-serve-takeover", daemon=True).start()

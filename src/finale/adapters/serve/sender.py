@@ -231,7 +231,10 @@ class Sender:
     def _work(self, rows: queue.Queue[OutboxRow | None], wake: threading.Event) -> None:
         while (row := rows.get()) is not None:
             try:
-                if not self._safely(partial(self.post_row, row)):
+                if self._active is not None and not self._active():
+                    # Leadership lost since the claim: another replica sends now.
+                    self._safely(partial(self._outbox.release, [row.seq]))
+                elif not self._safely(partial(self.post_row, row)):
                     # Marking failed: give the claim back so the row is tried again.
                     self._safely(partial(self._outbox.release, [row.seq]))
             finally:

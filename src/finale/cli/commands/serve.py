@@ -124,7 +124,7 @@ def _start(args: argparse.Namespace, log: LogLine) -> tuple[RunningService, Side
     )
     wake = threading.Event()
     side = start_kubernetes(args, outbox, wake, config.status_name, log) if args.kubernetes else None
-    active, verify, ready = (None, None, None) if side is None else (side.is_active, side.verify, side.not_ready)
+    active, verify, ready = (None, None, None) if side is None else (side.can_send, side.verify, side.not_ready)
     try:
         service = start_service(
             outbox, delivery, config, log=log, check=check, wake=wake, active=active, verify=verify, ready=ready

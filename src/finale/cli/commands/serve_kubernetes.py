@@ -85,6 +85,7 @@ def start_kubernetes(
         lease_name=args.lease_name,
         identity=os.environ.get("POD_NAME", "").strip() or f"{socket.gethostname()}-{os.getpid()}",
         timing=timing,
+        handover_grace=float(args.timeout),
     )
     api = KubeApi(load_config())
     try:
