@@ -8,6 +8,7 @@ from finale.adapters.executor.local import LocalExecutor
 from finale.adapters.executor.secrets import KeyStore
 from finale.core.tekton.state import TaskRunState
 from finale.engine.protocols import AttemptOutcome, AttemptRequest
+from finale.testing.fakes import FakeClock
 
 
 def _request(name: str, script: str) -> AttemptRequest:
@@ -60,3 +61,36 @@ def test_cancel_kills_the_whole_process_group(tmp_path: Path) -> None:
     while _alive(child) and time.monotonic() < deadline:
         time.sleep(0.02)
     assert not _alive(child)
+
+
+def test_times_come_from_the_clock_seam(tmp_path: Path) -> None:
+    clock = FakeClock(start=5_000.0)
+    executor = LocalExecutor(tmp_path / "work", KeyStore(), clock=clock)
+    outcomes: list[AttemptOutcome] = []
+    executor.start(_request("timed", "true"), outcomes.append)
+    executor.wait_idle(10)
+    [outcome] = outcomes
+    assert (outcome.succeeded, outcome.start, outcome.end) == (True, 5_000.0, 5_000.0)
+    assert [(s.started, s.finished) for s in outcome.steps] == [(5_000.0, 5_000.0)]
+
+
+def test_exit_codes_are_written_where_a_step_reads_them(tmp_path: Path) -> None:
+    spec = {
+        "steps": [
+            {"name": "a", "image": "busybox", "script": "exit 3", "onError": "continue"},
+            {"name": "b", "image": "busybox", "script": "cat $(steps.step-a.exitCode.path)"},
+        ]
+    }
+    request = AttemptRequest(
+        taskrun=TaskRunState(name="codes", pipeline_task="codes", task_spec=spec),
+        retry_count=0,
+        namespace="default",
+        run_uid="u",
+    )
+    lines: list[tuple[str, str, str]] = []
+    executor = LocalExecutor(tmp_path / "work", KeyStore(), log=lambda *line: lines.append(line))
+    outcomes: list[AttemptOutcome] = []
+    executor.start(request, outcomes.append)
+    executor.wait_idle(10)
+    assert outcomes[0].succeeded
+    assert ("codes", "step-b", "3") in lines

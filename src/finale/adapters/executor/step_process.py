@@ -11,7 +11,13 @@ import time
 from collections.abc import Callable
 
 
-def pump_output(proc: subprocess.Popen[bytes], until: float | None, emit: Callable[[str], None]) -> str:
+def pump_output(
+    proc: subprocess.Popen[bytes],
+    until: float | None,
+    emit: Callable[[str], None],
+    *,
+    now: Callable[[], float] = time.time,
+) -> str:
     """Stream the step's output until it exits; kill its process group at `until`.
 
     Returns "exit" or "timeout". One thread per step: the output is read with a selector, so a
@@ -23,7 +29,7 @@ def pump_output(proc: subprocess.Popen[bytes], until: float | None, emit: Callab
     with selectors.DefaultSelector() as selector:
         selector.register(fd, selectors.EVENT_READ)
         while True:
-            remaining = None if until is None else until - time.time()
+            remaining = None if until is None else until - now()
             if remaining is not None and remaining <= 0:
                 kill_group(proc)
                 proc.wait()
@@ -43,7 +49,7 @@ def pump_output(proc: subprocess.Popen[bytes], until: float | None, emit: Callab
     if pending:
         emit(pending.decode("utf-8", "replace"))
     try:
-        proc.wait(timeout=None if until is None else max(0.0, until - time.time()))
+        proc.wait(timeout=None if until is None else max(0.0, until - now()))
     except subprocess.TimeoutExpired:
         kill_group(proc)
         proc.wait()

@@ -8,7 +8,7 @@ from typing import Any
 
 from finale.core.tekton.model import ParamValue
 from finale.core.tekton.parse import param_spec
-from finale.core.tekton.variables import Replacements, apply_deep, value_replacements
+from finale.core.tekton.variables import Replacements, apply_deep, strings_in, value_replacements
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -137,6 +137,11 @@ def step_workspaces(step: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
         if isinstance(w, Mapping) and w.get("name"):
             out.append((str(w["name"]), str(w.get("mountPath") or w.get("mountpath") or "")))
     return tuple(out)
+
+
+def reads_step_exit_codes(task_spec: Mapping[str, Any]) -> bool:
+    """Whether a step reads `$(steps.<name>.exitCode.path)`: only then are exit codes written."""
+    return any("exitCode.path" in text for text in strings_in(task_spec))
 
 
 def isolated_workspaces(task_spec: Mapping[str, Any]) -> frozenset[str]:

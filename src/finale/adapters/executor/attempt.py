@@ -1,0 +1,101 @@
+"""One TaskRun attempt's own state: its folders, mounts, cancel flag and running process.
+
+Made when the engine starts the attempt (a cancel may come before its thread runs) and filled by
+`prepare` with what its steps share; the executor forgets it once the attempt reported.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from finale.core.tekton.steps import TaskContext, isolated_workspaces, reads_step_exit_codes
+from finale.engine.protocols import AttemptRequest
+
+Mount = tuple[str, str]  # (folder on this machine, container path)
+
+
+@dataclass
+class Attempt:
+    request: AttemptRequest
+    cancelled: bool = False
+    process: subprocess.Popen[bytes] | None = None  # the step running now, if any
+    base: Path = Path()
+    results_dir: Path = Path()
+    cwd_root: Path = Path()  # the workspace folder when one is bound, else `base`
+    mounts: list[Mount] = field(default_factory=list)  # every step's, results included
+    isolated: dict[str, Mount] = field(default_factory=dict)  # workspaces only some steps mount
+    read_only: list[str] = field(default_factory=list)
+    writes_exit_codes: bool = False  # a step reads $(steps.<name>.exitCode.path)
+    ctx: TaskContext | None = None
+
+    @property
+    def name(self) -> str:
+        return self.request.taskrun.name
+
+    @property
+    def context(self) -> TaskContext:
+        assert self.ctx is not None, "prepare() first"
+        return self.ctx
+
+
+def prepare(attempt: Attempt, workdir: Path) -> None:
+    """Make the attempt's folders and work out its mounts (only what is used: file-system calls
+    are the dearest part of a small TaskRun)."""
+    request = attempt.request
+    tr = request.taskrun
+    base = workdir / f"{tr.name}.{request.retry_count}"
+    results_dir, ws_root = base / "results", base / "workspace"
+    base.mkdir(parents=True)
+    if tr.task_spec.get("results"):
+        results_dir.mkdir()
+    bound = _bind_workspaces(request, ws_root)
+    named = _named_mounts(attempt, bound)
+    isolated = isolated_workspaces(tr.task_spec)
+    attempt.base, attempt.results_dir = base, results_dir
+    attempt.cwd_root = ws_root if bound else base
+    attempt.mounts = [*(m for n, m in named.items() if n not in isolated), ("/tekton/results", str(results_dir))]
+    attempt.isolated = {n: m for n, m in named.items() if n in isolated}
+    attempt.read_only = [
+        str(Path(bound[str(w.get("name"))]).resolve())
+        for w in tr.task_spec.get("workspaces") or ()
+        if w.get("readOnly") and str(w.get("name")) in bound
+    ]
+    attempt.writes_exit_codes = reads_step_exit_codes(tr.task_spec)
+    attempt.ctx = _context(request, base)
+
+
+def _bind_workspaces(request: AttemptRequest, ws_root: Path) -> dict[str, str]:
+    bound = {name: path for name, path in request.workspaces.items() if path}
+    if bound:
+        ws_root.mkdir()
+    for name, path in bound.items():
+        Path(path).mkdir(parents=True, exist_ok=True)
+        (ws_root / name).symlink_to(Path(path).resolve())
+    return bound
+
+
+def _named_mounts(attempt: Attempt, bound: dict[str, str]) -> dict[str, Mount]:
+    return {
+        str(w.get("name")): (
+            str(w.get("mountPath") or f"/workspace/{w.get('name')}"),
+            str(Path(bound[str(w.get("name"))]).resolve()),
+        )
+        for w in attempt.request.taskrun.task_spec.get("workspaces") or ()
+        if str(w.get("name")) in bound
+    }
+
+
+def _context(request: AttemptRequest, base: Path) -> TaskContext:
+    tr = request.taskrun
+    return TaskContext(
+        taskrun_name=tr.name,
+        namespace=request.namespace,
+        uid=request.run_uid,
+        task_name=tr.task_ref or tr.name,
+        retry_count=request.retry_count,
+        results_dir=str(base / "results"),
+        steps_dir=str(base / "steps"),
+        workspace_paths={k: str(Path(v).resolve()) if v else "" for k, v in request.workspaces.items()},
+    )
