@@ -94,3 +94,24 @@ def test_exit_codes_are_written_where_a_step_reads_them(tmp_path: Path) -> None:
     executor.wait_idle(10)
     assert outcomes[0].succeeded
     assert ("codes", "step-b", "3") in lines
+
+
+def test_a_tidy_executor_removes_each_attempt_folder_once_it_reported(tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    executor = LocalExecutor(work, KeyStore(), tidy=True)
+    outcomes: list[AttemptOutcome] = []
+    executor.start(_request("writes", "echo hi > here.txt"), outcomes.append)
+    executor.wait_idle(10)
+    assert [o.succeeded for o in outcomes] == [True]
+    assert list(work.iterdir()) == []
+    assert executor.live == {}  # nothing kept per finished attempt
+
+
+def test_an_executor_keeping_folders_leaves_what_the_steps_wrote(tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    executor = LocalExecutor(work, KeyStore())
+    outcomes: list[AttemptOutcome] = []
+    executor.start(_request("writes", "echo hi > here.txt"), outcomes.append)
+    executor.wait_idle(10)
+    assert [o.succeeded for o in outcomes] == [True]
+    assert (work / "writes.0" / "here.txt").read_text() == "hi\n"
