@@ -401,3 +401,20 @@ def test_several_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
     assert main(["instrument", "-f", str(FIXTURES / "seed-before.yaml"), "-f", str(second)]) == 0
     after = (FIXTURES / "seed-after.yaml").read_text()
     assert capsys.readouterr().out == after + "---\n" + after  # one YAML stream
+
+
+def test_moved_reporter_keeps_its_quoting(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "p.yaml"
+    target.write_text(
+        "apiVersion: tekton.dev/v1\nkind: Pipeline\nmetadata:\n  name: p\nspec:\n  params:\n"
+        "    - name: SHA\n    - name: REPO_FULL_NAME\n    - name: GITLAB_HOST_URL\n    - name: TEKTON_DASHBOARD_URL\n"
+        "  tasks:\n    - name: build\n      taskRef:\n        name: build\n"
+        "    - name: report\n      runAfter: [build]\n      taskRef:\n        name: 'gitlab-set-status'\n"
+        '      params:\n        - name: "STATE"\n          value: success\n'
+    )
+    assert main(["instrument", "-f", str(target)]) == 0
+    out = capsys.readouterr().out
+    finally_part = out.split("  finally:\n", 1)[1]
+    assert "        name: 'gitlab-set-status'\n" in finally_part
+    assert '        - name: "STATE"\n' in finally_part
+    assert "        - name: SHA\n" in finally_part  # written plain before: stays plain

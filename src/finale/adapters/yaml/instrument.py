@@ -12,7 +12,7 @@ from typing import Any
 
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from finale.adapters.yaml.render import IndentStyle, render_sequence
+from finale.adapters.yaml.render import IndentStyle, QuotedStr, render_sequence
 from finale.adapters.yaml.rewrite import (
     Edit,
     after_line,
@@ -160,9 +160,37 @@ def plan_edits(text: str, spec: MappingNode, plan: Plan, style: IndentStyle) -> 
     if plan.add_params:
         edits += _add_list_items(text, spec, "params", plan.add_params, style, before="tasks")
     if plan.add_finally:
-        edits += _add_list_items(text, spec, "finally", plan.add_finally, style, after="tasks")
+        # Reporters moved out of the DAG keep the quotes their lines had (`name: "STATE"`).
+        quoted = _quoted_scalars([tasks.value[i] for i in plan.remove_tasks])
+        finals = [_requote(item, quoted) for item in plan.add_finally]
+        edits += _add_list_items(text, spec, "finally", finals, style, after="tasks")
     edits += _finally_item_edits(text, spec, plan, style)
     return edits
+
+
+def _quoted_scalars(nodes: Sequence[Node]) -> dict[str, str]:
+    """Text -> quote character of every quoted scalar in `nodes`."""
+    found: dict[str, str] = {}
+    stack = list(nodes)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ScalarNode) and node.style in ('"', "'"):
+            found.setdefault(str(node.value), node.style)
+        elif isinstance(node, SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, MappingNode):
+            stack.extend(v for pair in node.value for v in pair)
+    return found
+
+
+def _requote(value: Any, quoted: dict[str, str]) -> Any:
+    if isinstance(value, str) and not isinstance(value, QuotedStr) and value in quoted:
+        return QuotedStr(value, quoted[value])
+    if isinstance(value, dict):
+        return {k: _requote(v, quoted) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_requote(v, quoted) for v in value]
+    return value
 
 
 def _finally_item_edits(text: str, spec: MappingNode, plan: Plan, style: IndentStyle) -> list[Edit]:

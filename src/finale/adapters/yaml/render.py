@@ -27,8 +27,21 @@ _PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_./-]*")
 _YAML11_WORDS = {"y", "n", "yes", "no", "on", "off", "true", "false", "null"}
 
 
+class QuotedStr(str):
+    """A string the file wrote quoted (`"STATE"`, `'x'`): rendered with the same quotes."""
+
+    quote: str = '"'
+
+    def __new__(cls, text: str, quote: str = '"') -> QuotedStr:
+        made = super().__new__(cls, text)
+        made.quote = quote
+        return made
+
+
 def scalar(value: Any) -> str:
     """A string as YAML: plain when unambiguous, else double-quoted (JSON escapes are YAML)."""
+    if isinstance(value, QuotedStr):
+        return "'" + value.replace("'", "''") + "'" if value.quote == "'" else json.dumps(str(value))
     text = str(value)
     if _PLAIN.fullmatch(text) and text.lower() not in _YAML11_WORDS:
         return text
