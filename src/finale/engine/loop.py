@@ -10,7 +10,8 @@ from __future__ import annotations
 import queue
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from enum import StrEnum
+from typing import Any, Literal
 
 from finale.core.tekton import run_condition
 from finale.core.tekton.facts import RunFacts
@@ -23,18 +24,28 @@ from finale.core.tekton.run_result import RunResult, add_run_details
 from finale.core.tekton.state import CANCELLED_BY_TIMEOUT, CANCELLED_BY_USER, TaskRunState
 from finale.core.tekton.when import CelEvaluationError, cel_failure
 from finale.engine.incremental import Incremental, Pass, Tracker, TrackerFactory
-from finale.engine.protocols import Clock, Progress, StepExecutor
+from finale.engine.protocols import AttemptOutcome, Clock, Progress, StepExecutor
 from finale.engine.taskruns import InvalidParamValue, TaskRuns
+
+
+class EngineEvent(StrEnum):
+    """What wakes the loop: a new `spec.status` from outside, or an attempt's outcome."""
+
+    STATUS = "status"
+    DONE = "done"
+
+
+Event = tuple[Literal[EngineEvent.STATUS], SpecStatus] | tuple[Literal[EngineEvent.DONE], AttemptOutcome]
 
 
 @dataclass(kw_only=True)
 class Control:
     """Requests from outside the loop (Ctrl-C, --cancel-after): a new `spec.status`."""
 
-    events: queue.Queue[tuple[str, Any]] = field(default_factory=queue.Queue)
+    events: queue.Queue[Event] = field(default_factory=queue.Queue)
 
     def set_status(self, value: SpecStatus) -> None:
-        self.events.put(("status", value))
+        self.events.put((EngineEvent.STATUS, value))
 
 
 class _NullProgress:
@@ -78,7 +89,7 @@ class Engine:
             executor=executor,
             clock=clock,
             progress=self.progress,
-            done=lambda outcome: self.control.events.put(("done", outcome)),
+            done=lambda outcome: self.control.events.put((EngineEvent.DONE, outcome)),
         )
         self.make_tracker = tracker
         self.tracker: Tracker | None = None
@@ -267,12 +278,12 @@ class Engine:
         cancel requested meanwhile stops them.
         """
         while self.taskruns.has_pending():
-            kind, payload = self.control.events.get()
-            if kind == "status" and payload == SpecStatus.CANCELLED:
+            event = self.control.events.get()
+            if event[0] == EngineEvent.STATUS and event[1] == SpecStatus.CANCELLED:
                 self.taskruns.cancel_running(spec.all_tasks(), CANCELLED_BY_USER)
                 return
-            if kind != "status":
-                self.taskruns.record(payload)
+            if event[0] == EngineEvent.DONE:
+                self.taskruns.record(event[1])
 
     def _check_cancel_at(self) -> None:
         if self.cancel_at is not None and self.clock.now() >= self.cancel_at[0]:
@@ -288,13 +299,12 @@ class Engine:
                 return
             self._handle(event, spec)
 
-    def _handle(self, event: tuple[str, Any], spec: PipelineSpec) -> None:
-        kind, payload = event
-        if kind == "status":
+    def _handle(self, event: Event, spec: PipelineSpec) -> None:
+        if event[0] == EngineEvent.STATUS:
             if self.spec_status != SpecStatus.CANCELLED:
-                self.spec_status = payload
+                self.spec_status = event[1]
             return
-        self.taskruns.record(payload)
+        self.taskruns.record(event[1])
 
     def _report_skips(self, facts: RunFacts) -> None:
         for name, reason in facts.skips.items():
