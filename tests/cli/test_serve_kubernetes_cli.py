@@ -1,5 +1,8 @@
 """`finale serve --kubernetes` flag and configuration errors: exit 2, one message, no traceback."""
 
+import subprocess
+import sys
+
 import pytest
 
 from finale.cli.main import main
@@ -69,3 +72,12 @@ def test_without_tekton_the_message_says_so(tmp_path, capsys, monkeypatch):
         monkeypatch.setenv("KUBECONFIG", str(kube.kubeconfig(tmp_path / "kubeconfig", "t")))
         assert main(serve_args(tmp_path, "--kubernetes")) == 2
     assert "tekton.dev serves neither v1 nor v1beta1 PipelineRuns: is Tekton installed?" in capsys.readouterr().err
+
+
+def test_the_client_library_is_imported_only_with_the_flag():
+    code = (
+        "import sys; from finale.cli.parser import build_parser; import finale.cli.commands.serve; "
+        "build_parser(['serve']); print('lightkube' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
