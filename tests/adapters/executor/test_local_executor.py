@@ -96,7 +96,7 @@ def test_exit_codes_are_written_where_a_step_reads_them(tmp_path: Path) -> None:
     assert ("codes", "step-b", "3") in lines
 
 
-def test_a_tidy_executor_removes_each_attempt_folder_once_it_reported(tmp_path: Path) -> None:
+def test_a_tidy_executor_removes_an_attempt_folder_its_steps_wrote_into(tmp_path: Path) -> None:
     work = tmp_path / "work"
     executor = LocalExecutor(work, KeyStore(), tidy=True)
     outcomes: list[AttemptOutcome] = []
@@ -115,3 +115,18 @@ def test_an_executor_keeping_folders_leaves_what_the_steps_wrote(tmp_path: Path)
     executor.wait_idle(10)
     assert [o.succeeded for o in outcomes] == [True]
     assert (work / "writes.0" / "here.txt").read_text() == "hi\n"
+
+
+def test_a_tidy_executor_starts_each_taskrun_in_an_empty_folder_of_its_own(tmp_path: Path) -> None:
+    """Empty folders are reused, never one a step wrote into: each TaskRun sees an empty cwd."""
+    work = tmp_path / "work"
+    seen = tmp_path / "seen"
+    executor = LocalExecutor(work, KeyStore(), tidy=True)
+    outcomes: list[AttemptOutcome] = []
+    for i, script in enumerate(["true", f"ls -A >> {seen}; echo x > mine", f"ls -A >> {seen}", f"ls -A >> {seen}"]):
+        executor.start(_request(f"t{i}", script), outcomes.append)
+        executor.wait_idle(10)
+    assert [o.succeeded for o in outcomes] == [True] * 4
+    assert seen.read_text() == ""  # no step found another's file
+    assert list(work.iterdir()) == [executor.spare[0]]  # one empty folder, kept for the next
+    assert list(executor.spare[0].iterdir()) == []

@@ -40,14 +40,15 @@ class Attempt:
         return self.ctx
 
 
-def prepare(attempt: Attempt, workdir: Path) -> None:
+def prepare(attempt: Attempt, workdir: Path, spare: Path | None = None) -> None:
     """Make the attempt's folders and work out its mounts (only what is used: file-system calls
-    are the dearest part of a small TaskRun)."""
+    are the dearest part of a small TaskRun). `spare` is an empty folder to use as its own."""
     request = attempt.request
     tr = request.taskrun
-    base = workdir / f"{tr.name}.{request.retry_count}"
+    base = spare or workdir / f"{tr.name}.{request.retry_count}"
     results_dir, ws_root = base / "results", base / "workspace"
-    base.mkdir(parents=True)
+    if spare is None:
+        base.mkdir(parents=True)
     if tr.task_spec.get("results"):
         results_dir.mkdir()
     bound = _bind_workspaces(request, ws_root)

@@ -6,6 +6,7 @@ under a per-attempt folder that `$(results.r.path)` points to.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import threading
@@ -38,7 +39,7 @@ class LocalExecutor:
         log: LogSink | None = None,
         *,
         sidecar_logs: bool = False,  # feature flag results-from: sidecar-logs
-        tidy: bool = False,  # remove each attempt's folder once it reported
+        tidy: bool = False,  # attempt folders are not kept: reuse the empty ones, remove the others
         clock: Clock | None = None,
     ) -> None:
         self.clock: Clock = clock if clock is not None else SystemClock()
@@ -51,6 +52,7 @@ class LocalExecutor:
         self.live: dict[str, Attempt] = {}  # by TaskRun name, so that a cancel finds its attempt
         self.lock = threading.Lock()
         self.threads: list[threading.Thread] = []
+        self.spare: list[Path] = []  # empty attempt folders to reuse (tidy only)
 
     def start(self, request: AttemptRequest, done: Callable[[AttemptOutcome], None]) -> None:
         attempt = Attempt(request)
@@ -101,20 +103,39 @@ class LocalExecutor:
                     start=now,
                     end=now,
                 )
-        self._forget(request.taskrun.name)  # before `done`: a retry may start right after it
+        # Before `done`: a retry, or the next TaskRun, may start right after it.
+        self._forget(request.taskrun.name)
+        tidy = self.tidy and attempt.base.parent == self.workdir  # not if it failed before making it
+        reused = tidy and self._recycle(attempt.base)
         done(outcome)
-        if self.tidy:
-            # Now, in this thread, while the engine starts the next TaskRun: on a slow file
-            # system removing a folder costs as much as running a small step.
-            shutil.rmtree(self.workdir / f"{request.taskrun.name}.{request.retry_count}", ignore_errors=True)
+        if tidy and not reused:
+            shutil.rmtree(attempt.base, ignore_errors=True)
 
     def _forget(self, name: str) -> None:
         """Drop what only the attempt's steps needed, so a long run does not keep it all."""
         with self.lock:
             self.live.pop(name, None)
 
+    def _recycle(self, folder: Path) -> bool:
+        """Keep an attempt's folder its steps left empty for the next attempt: on a slow file
+        system making and removing a folder costs as much as running a small step. A TaskRun
+        still starts in an empty working directory of its own, as in its pod."""
+        try:
+            with os.scandir(folder) as entries:
+                if any(entries):
+                    return False
+        except OSError:
+            return False
+        with self.lock:
+            self.spare.append(folder)
+        return True
+
+    def _take_spare(self) -> Path | None:
+        with self.lock:
+            return self.spare.pop() if self.spare else None
+
     def _attempt(self, attempt: Attempt) -> AttemptOutcome:
-        prepare(attempt, self.workdir)
+        prepare(attempt, self.workdir, self._take_spare() if self.tidy else None)
         tr = attempt.request.taskrun
         start = self.clock.now()
         deadline = start + tr.timeout if tr.timeout else None
