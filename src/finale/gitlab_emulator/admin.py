@@ -111,26 +111,28 @@ def seed_pipeline(service: GitLabService, seed: SeedPipeline) -> Pipeline:
             updated_at=now,
             status=seed.status,
         )
-        first_job = store.next_job_id()
-        jobs = tuple(
-            Job(
-                id=first_job + i,
-                pipeline_id=pipeline.id,
-                project_id=project.id,
-                sha=sha,
-                ref=seed.ref,
-                name=j.name,
-                status=j.status,
-                stage=j.stage,
-                allow_failure=j.allow_failure,
-                retried=j.retried,
-                user_id=None,
-                created_at=now,
-            )
-            for i, j in enumerate(seed.jobs)
-        )
-        store.save(pipelines=(pipeline,), jobs=jobs)
+        store.save(pipelines=(pipeline,), jobs=_seed_jobs(pipeline, seed, store.next_job_id()))
     return pipeline
+
+
+def _seed_jobs(pipeline: Pipeline, seed: SeedPipeline, first_id: int) -> tuple[Job, ...]:
+    return tuple(
+        Job(
+            id=first_id + i,
+            pipeline_id=pipeline.id,
+            project_id=pipeline.project_id,
+            sha=pipeline.sha,
+            ref=seed.ref,
+            name=j.name,
+            status=j.status,
+            stage=j.stage,
+            allow_failure=j.allow_failure,
+            retried=j.retried,
+            user_id=None,
+            created_at=pipeline.created_at,
+        )
+        for i, j in enumerate(seed.jobs)
+    )
 
 
 def pipelines_summary(service: GitLabService) -> list[dict[str, Any]]:

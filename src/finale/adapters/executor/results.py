@@ -50,29 +50,46 @@ class TerminationWatch:
             self.kept.update(texts)
 
 
+Failure = tuple[TaskRunReason, str]
+
+
 def read_results(
     task_spec: Mapping[str, Any],
     results_dir: Path,
     *,
     sidecar_logs: bool = False,
     texts: Mapping[str, str] | None = None,  # what the pod reported, if not the folder as it is
-) -> tuple[dict[str, ParamValue], tuple[TaskRunReason, str] | None]:
+) -> tuple[dict[str, ParamValue], Failure | None]:
     """Declared results whose file exists; typed as Tekton types them, then validated.
 
     A result whose text does not have its declared type is dropped and fails the TaskRun, as do
     missing object keys (taskrun/validate_taskrun.go, validateTaskRunResults).
     """
-    results: dict[str, ParamValue] = {}
     texts = dict(texts) if texts is not None else _read_texts(task_spec, results_dir)
+    results, mismatched, missing_keys = _typed_results(task_spec, texts)
+    failure = _validation_failure(mismatched, missing_keys)
+    if failure is not None:
+        return results, failure
+    if sidecar_logs:
+        return _sidecar_results(results, texts)
+    if _termination_size(texts) > TERMINATION_LIMIT:
+        return results, (TOO_LARGE, "Termination message is above max allowed size 4096, caused by large task result.")
+    return results, None
+
+
+def _typed_results(
+    task_spec: Mapping[str, Any], texts: Mapping[str, str]
+) -> tuple[dict[str, ParamValue], list[str], dict[str, list[str]]]:
+    """(results, type mismatches, missing object keys) of the declared results that were written."""
+    results: dict[str, ParamValue] = {}
     mismatched: list[str] = []
     missing_keys: dict[str, list[str]] = {}
     for decl in task_spec.get("results") or ():
         name = str(decl.get("name", ""))
         if name not in texts:
             continue
-        text = texts[name]
         rtype = decl.get("type") or ("object" if decl.get("properties") else "string")
-        value, actual = (text, "string") if rtype == "string" else _typed_result(text)
+        value, actual = (texts[name], "string") if rtype == "string" else _typed_result(texts[name])
         # A value of the wrong type stays in the TaskRun's status (filterResults keeps it);
         # only validateTaskRunResults then fails the TaskRun.
         results[name] = value
@@ -81,28 +98,27 @@ def read_results(
                 f' "{name}": task result is expected to be "{rtype}" type '
                 f'but was initialized to a different type "{actual}"'
             )
-            continue
-        if isinstance(value, dict):
+        elif isinstance(value, dict):
             absent = [str(k) for k in decl.get("properties") or {} if k not in value]
             if absent:
                 missing_keys[name] = sorted(absent)
+    return results, mismatched, missing_keys
+
+
+def _validation_failure(mismatched: list[str], missing_keys: dict[str, list[str]]) -> Failure | None:
     if mismatched:
-        return results, (
+        return (
             TaskRunReason.VALIDATION_FAILED,
             "[User error] Provided results don't match declared results; may be invalid JSON or missing result "
             "declaration: " + ",".join(sorted(mismatched)),
         )
     if missing_keys:
         listed = " ".join(f"{k}:[{' '.join(v)}]" for k, v in sorted(missing_keys.items()))
-        return results, (
+        return (
             TaskRunReason.VALIDATION_FAILED,
             f"[User error] missing keys for these results which are required in TaskResult's properties map[{listed}]",
         )
-    if sidecar_logs:
-        return _sidecar_results(results, texts)
-    if _termination_size(texts) > TERMINATION_LIMIT:
-        return results, (TOO_LARGE, "Termination message is above max allowed size 4096, caused by large task result.")
-    return results, None
+    return None
 
 
 def _sidecar_results(

@@ -23,6 +23,23 @@ def pump_output(
     Returns "exit" or "timeout". One thread per step: the output is read with a selector, so a
     timeout needs no watcher.
     """
+    if not _stream(proc, until, emit, now):
+        kill_group(proc)
+        proc.wait()
+        return "timeout"
+    try:
+        proc.wait(timeout=None if until is None else max(0.0, until - now()))
+    except subprocess.TimeoutExpired:
+        kill_group(proc)
+        proc.wait()
+        return "timeout"
+    return "exit"
+
+
+def _stream(
+    proc: subprocess.Popen[bytes], until: float | None, emit: Callable[[str], None], now: Callable[[], float]
+) -> bool:
+    """Emit each output line until the pipe closes (True) or `until` passes (False)."""
     assert proc.stdout is not None
     fd = proc.stdout.fileno()
     pending = b""
@@ -31,12 +48,9 @@ def pump_output(
         while True:
             remaining = None if until is None else until - now()
             if remaining is not None and remaining <= 0:
-                kill_group(proc)
-                proc.wait()
-                return "timeout"
+                return False
             # Poll now and then: a background child may hold the pipe after the step exits.
-            wait = 0.2 if remaining is None else min(remaining, 0.2)
-            if not selector.select(wait):
+            if not selector.select(0.2 if remaining is None else min(remaining, 0.2)):
                 if proc.poll() is not None:
                     break
                 continue
@@ -48,13 +62,7 @@ def pump_output(
                 emit(line.decode("utf-8", "replace"))
     if pending:
         emit(pending.decode("utf-8", "replace"))
-    try:
-        proc.wait(timeout=None if until is None else max(0.0, until - now()))
-    except subprocess.TimeoutExpired:
-        kill_group(proc)
-        proc.wait()
-        return "timeout"
-    return "exit"
+    return True
 
 
 def kill_group(proc: subprocess.Popen[bytes]) -> None:

@@ -80,6 +80,16 @@ def _targets_in(node: Node, source: str) -> Iterator[Target]:
         yield Target(source=source, path="spec.pipelineSpec", spec=embedded, run_spec=spec)
 
 
+def _targets(roots: Sequence[Node], source: str) -> list[Target]:
+    targets = list(find_targets(roots, source))
+    if not targets:
+        raise InputError(
+            f"{source}: no Pipeline and no PipelineRun with spec.pipelineSpec to instrument\n"
+            "  fix: pass the file that defines the Pipeline (a pipelineRef is not followed)"
+        )
+    return targets
+
+
 def instrument_text(text: str, source: str, options: Options) -> Instrumented:
     """Instrument every pipeline spec in `text`; InputError when there is none or on a clash."""
     if "\r\n" in text:
@@ -88,12 +98,7 @@ def instrument_text(text: str, source: str, options: Options) -> Instrumented:
         return replace(done, text=done.text.replace("\n", "\r\n"))
     roots = compose_documents(text, source)
     style = detect_style(roots)
-    targets = list(find_targets(roots, source))
-    if not targets:
-        raise InputError(
-            f"{source}: no Pipeline and no PipelineRun with spec.pipelineSpec to instrument\n"
-            "  fix: pass the file that defines the Pipeline (a pipelineRef is not followed)"
-        )
+    targets = _targets(roots, source)
     edits: list[Edit] = []
     changed: list[str] = []
     required: list[tuple[str, tuple[str, ...]]] = []

@@ -154,14 +154,8 @@ def _check_step(
             "pass --feature enable-artifacts, or remove the artifacts reference",
         )
         return
-    uses_ref = step.get("ref") is not None
-    if not uses_ref:
-        if not (get_str(errs, step, "image", here) or template.get("image")):
-            errs.add(join(here, "Image"), "missing field(s)", "set image on the step or in stepTemplate")
-        if get_str(errs, step, "script", here) and get_strs(errs, step, "command", here):
-            errs.add(
-                join(here, "script"), "script cannot be used with command", "use either script or command, not both"
-            )
+    if step.get("ref") is None:
+        _check_step_command(errs, step, template, here)
     if name and not is_dns_label(name):
         errs.add(
             join(here, "name"),
@@ -171,6 +165,21 @@ def _check_step(
     timeout = step.get("timeout")
     if isinstance(timeout, str):
         _check_step_timeout(errs, timeout, here)
+    _check_step_on_error(errs, step, here)
+    _check_volume_mounts(errs, step, here)
+    if step.get("when") is not None:
+        validate_when(errs, ctx, step, here)
+
+
+def _check_step_command(errs: Errors, step: Mapping[str, Any], template: Mapping[str, Any], here: str) -> None:
+    """A step of its own (not a StepAction `ref`) needs an image and one of script or command."""
+    if not (get_str(errs, step, "image", here) or template.get("image")):
+        errs.add(join(here, "Image"), "missing field(s)", "set image on the step or in stepTemplate")
+    if get_str(errs, step, "script", here) and get_strs(errs, step, "command", here):
+        errs.add(join(here, "script"), "script cannot be used with command", "use either script or command, not both")
+
+
+def _check_step_on_error(errs: Errors, step: Mapping[str, Any], here: str) -> None:
     on_error = get_str(errs, step, "onError", here)
     if on_error and not on_error.startswith("$(params") and on_error not in ("continue", "stopAndFail"):
         errs.add(
@@ -178,9 +187,6 @@ def _check_step(
             f'invalid value: "{on_error}"',
             'Task step onError must be either "continue" or "stopAndFail"',
         )
-    _check_volume_mounts(errs, step, here)
-    if step.get("when") is not None:
-        validate_when(errs, ctx, step, here)
 
 
 _ARTIFACT_REF = re.compile(r"\$\((?:steps|tasks)\.[^.]+\.(?:inputs|outputs)\.[^.)]+\)|\$\((?:step\.)?artifacts\.path\)")
@@ -258,6 +264,11 @@ def _check_workspaces(
                 "give each workspace and volume mount its own mountPath",
             )
         mount_paths.add(mount)
+    _check_container_workspaces(errs, spec, names, path)
+
+
+def _check_container_workspaces(errs: Errors, spec: Mapping[str, Any], names: set[str], path: str) -> None:
+    """A step or sidecar may name only the Task's declared workspaces."""
     for kind in ("steps", "sidecars"):
         for i, container in get_items(Errors(), spec, kind, path):
             for j, ws in enumerate(_maps(container.get("workspaces"))):
