@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from finale.core.tekton.model import ParamSpec
-from finale.core.tekton.param_enum import enum_subset_problem, taskrun_enum_problem, value_not_in_enum
+from finale.core.tekton.params import enum_subset_problem, taskrun_enum_problem, value_not_in_enum
 from finale.testing.fakes import run_scripted
 
 ENUM = ParamSpec(name="m", enum=("v1", "v2"))

@@ -10,7 +10,7 @@ from dataclasses import replace
 from typing import Any
 
 from finale.core.tekton.model import ParamValue, PipelineRun, PipelineTask
-from finale.core.tekton.param_enum import taskrun_enum_problem
+from finale.core.tekton.params import taskrun_enum_problem
 from finale.core.tekton.reasons import ConditionStatus, TaskRunReason, TaskRunSpecStatus
 from finale.core.tekton.state import TaskRunState
 from finale.core.tekton.taskrun import build_taskruns, propagate_workspaces

@@ -11,8 +11,9 @@ from typing import Any
 
 from finale.core.tekton import dag
 from finale.core.tekton.model import ParamValue, PipelineRun, PipelineSpec, PipelineTask, Timeouts, WhenExpression
+from finale.core.tekton.params import param_values
 from finale.core.tekton.parse import TEKTON_API_VERSIONS, pipeline_run, pipeline_spec, to_v1
-from finale.core.tekton.resolve import RunFailure, apply_run_values, param_values
+from finale.core.tekton.resolve import RunFailure, apply_run_values
 from finale.core.tekton.variables import result_refs, strings_in
 from finale.errors import InputError, MissingReferenceError
 

@@ -12,10 +12,10 @@ from typing import Any
 
 from finale.core.tekton import dag
 from finale.core.tekton.model import ParamSpec, PipelineRun, PipelineSpec
-from finale.core.tekton.param_enum import enum_subset_problem
+from finale.core.tekton.params import enum_subset_problem, param_values
 from finale.core.tekton.parse import param_spec, pipeline_spec
 from finale.core.tekton.reasons import PipelineRunReason
-from finale.core.tekton.resolve import RunFailure, apply_run_values, param_values
+from finale.core.tekton.resolve import RunFailure, apply_run_values
 from finale.core.tekton.variables import result_refs, strings_in
 
 

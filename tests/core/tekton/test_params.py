@@ -1,13 +1,14 @@
-"""resolve: rows of "Pipeline params + PipelineRun params -> values, or the run's failure" (spec §2.1)."""
+"""params: rows of "Pipeline params + PipelineRun params -> values, or the run's failure" (spec §2.1)."""
 
 from __future__ import annotations
 
 import pytest
 from ruamel.yaml import YAML
 
+from finale.core.tekton.params import param_values
 from finale.core.tekton.parse import pipeline_run, pipeline_spec
 from finale.core.tekton.reasons import PipelineRunReason
-from finale.core.tekton.resolve import RunFailure, param_values
+from finale.core.tekton.resolve import RunFailure
 
 
 def _resolve(params: str, given: str) -> object:
