@@ -278,37 +278,34 @@ def _phases(
     counts: Counts,
     say: Callable[[str], None],
 ) -> None:
-    def batch(number: int) -> None:
-        for future in [pool.submit(tekton.run, i, sha, endings[i]) for i in batches[number]]:
+    def some(runs: range) -> None:
+        for future in [pool.submit(tekton.run, i, sha, endings[i]) for i in runs]:
             future.result()
 
     gitlab.set_faults(server_error=5, throttle=5, lock=3)
-    batch(0)
+    some(batches[0])
     leader = next(r for r in replicas if r.name == _leader(kube))
     say(f"kill -9 the leader {leader.name}")
     leader.kill9()
     counts.kills += 1
     half = batches[1].start + len(batches[1]) // 2
-    first, second = range(batches[1].start, half), range(half, batches[1].stop)
-    for future in [pool.submit(tekton.run, i, sha, endings[i]) for i in first]:
-        future.result()
+    some(range(batches[1].start, half))
     say("a watch expires with 410 Gone")
     kube.expire_watches()
     gitlab.set_faults(server_error=10, throttle=5, lock=5)
-    for future in [pool.submit(tekton.run, i, sha, endings[i]) for i in second]:
-        future.result()
+    some(range(half, batches[1].stop))
     leader.start()
     say(f"serve down for {plan.outage:g}s: kill -9 both replicas")
     for replica in replicas:
         replica.kill9()
         counts.kills += 1
     outage_end = time.monotonic() + plan.outage
-    batch(2)
+    some(batches[2])
     time.sleep(max(0.0, outage_end - time.monotonic()))
     for replica in replicas:
         replica.start()
     gitlab.set_faults(server_error=5, throttle=3, lock=3)
-    batch(3)
+    some(batches[3])
 
 
 def print_counts(counts: Counts) -> None:

@@ -1,11 +1,17 @@
 """`finale serve --kubernetes` flag and configuration errors: exit 2, one message, no traceback."""
 
+import os
 import subprocess
 import sys
+import time
+import urllib.request
 
 import pytest
 
 from finale.cli.main import main
+from finale.gitlab_emulator import load_config
+from finale.gitlab_emulator import serve as serve_gitlab
+from finale.gitlab_emulator.sample import PROJECT_PATH, make_sample_repo, sample_config
 from finale.kubernetes_emulator import serve as serve_kubernetes
 
 TOKEN = "glpat-maintainer"
@@ -81,3 +87,46 @@ def test_the_client_library_is_imported_only_with_the_flag():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+@pytest.mark.slow
+def test_a_real_process_reports_a_listed_run_and_counts_it_by_source(tmp_path):
+    repo = make_sample_repo(tmp_path / "app")
+    with serve_gitlab(load_config(sample_config(repo.path))) as gitlab, serve_kubernetes(tokens=("t",)) as kube:
+        run = {
+            "metadata": {"name": "r1"},
+            "spec": {
+                "params": [
+                    {"name": "REPO_PATH_ONLY", "value": PROJECT_PATH},
+                    {"name": "SOURCE_REVISION", "value": repo.main},
+                ]
+            },
+        }
+        kube.create("pipelineruns", "ci", run)
+        kube.set_condition("ci", "r1", "False", "Cancelled")
+        (tmp_path / "token").write_text(TOKEN)
+        env = {**os.environ, "KUBECONFIG": str(kube.kubeconfig(tmp_path / "kubeconfig", "t")), "HOME": str(tmp_path)}
+        argv = [
+            sys.executable,
+            "-m",
+            "finale",
+            *serve_args(tmp_path, "--kubernetes", "--token-file", str(tmp_path / "token")),
+        ]
+        argv[argv.index("http://127.0.0.1:9")] = gitlab.base_url
+        process = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        try:
+            url = process.stdout.readline().rsplit(" ", 1)[1].strip()
+            deadline = time.monotonic() + 30
+            while (kube.get("pipelineruns", "ci", "r1")["metadata"].get("annotations") or {}).get(
+                "finale.dev/gitlab-reported"
+            ) != "canceled":
+                assert time.monotonic() < deadline, "the run was never reported"
+                time.sleep(0.05)
+            with urllib.request.urlopen(f"{url}/metrics", timeout=10) as response:
+                metrics = response.read().decode()
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+            process.stdout.close()
+    assert 'finale_events_received_total{result="accepted",source="kubernetes"} 1.0' in metrics
+    assert [j["status"] for p in gitlab.pipelines() for j in p["jobs"]] == ["canceled"]

@@ -62,6 +62,8 @@ class KubernetesSide:
         self._status_name, self._log = status_name, log
         self._stop = threading.Event()
         self._sending_from = 0.0
+        # Metrics hook (source, result), set once the service runs: events received by source.
+        self.observe: Callable[[str, str], None] = lambda _source, _result: None
         self.records = RunRecords(api, finalizer=options.finalizer, log=log)
         self.reconciler = Reconciler(
             api, self.feed, resync=options.resync, log=log, watch_timeout=options.watch_timeout
@@ -141,6 +143,7 @@ class KubernetesSide:
         self.records.hold(run)
         # Found by reading, not pushed: another replica or a lost outbox may have posted it already.
         verdict = self._outbox.accept(update, doubtful=update.final)
+        self.observe("kubernetes", verdict)
         if verdict == "accepted":
             self._wake.set()
         elif update.final and self._outbox.delivered(update):

@@ -142,6 +142,7 @@ def main(args: argparse.Namespace) -> int:
     if side is not None:
         reconciler = side.reconciler
         service.metrics.resync_from(lambda: float(reconciler.last_resync))
+        side.observe = service.metrics.event_received
         side.start()
     stop = threading.Event()
 
