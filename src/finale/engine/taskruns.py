@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
-from finale.core.tekton.model import ParamValue, PipelineRun, PipelineTask
+from finale.core.tekton.model import ParamValue, PipelineRun, PipelineTask, WorkspaceBinding
 from finale.core.tekton.params import taskrun_enum_problem
 from finale.core.tekton.reasons import ConditionStatus, TaskRunReason, TaskRunSpecStatus
 from finale.core.tekton.state import TaskRunState
@@ -82,7 +82,7 @@ class TaskRuns:
     def start(self, task: PipelineTask) -> None:
         # An embedded taskSpec carries the pipeline-level substitutions; a referenced Task does not.
         task_spec = task.task_spec if task.task_spec is not None else self.task_specs.get(task.name, {})
-        extra: tuple[Mapping[str, Any], ...] = ()
+        extra: tuple[WorkspaceBinding, ...] = ()
         if task.task_spec is not None:
             task_spec, extra = propagate_workspaces(task, task_spec, set(self.run_workspaces))
         runs = build_taskruns(task, task_spec, self.run, extra)
@@ -113,14 +113,14 @@ class TaskRuns:
         self.executor.start(request, self.done)
 
     def _task_workspaces(self, tr: TaskRunState) -> dict[str, str]:
-        bindings = {w["name"]: w for w in tr.workspaces}
+        bindings = {w.name: w for w in tr.workspaces}
         paths: dict[str, str] = {}
         for decl in tr.task_spec.get("workspaces") or ():
             name = str(decl.get("name", ""))
             binding = bindings.get(name)
-            pipeline_ws = binding["workspace"] if binding else name
+            pipeline_ws = binding.workspace if binding else name
             base = self.run_workspaces.get(pipeline_ws, "")
-            sub = binding.get("subPath", "") if binding else ""
+            sub = binding.sub_path if binding else ""
             paths[name] = f"{base}/{sub}" if base and sub else base
         return paths
 

@@ -90,7 +90,7 @@ def taskrun_object(result: RunResult, tr: TaskRunState) -> dict[str, Any]:
     if tr.retries:
         spec["retries"] = tr.retries
     if tr.workspaces:
-        spec["workspaces"] = [{"name": w["name"], "emptyDir": {}} for w in tr.workspaces]
+        spec["workspaces"] = [{"name": w.name, "emptyDir": {}} for w in tr.workspaces]
     if tr.spec_status:
         spec["status"] = str(tr.spec_status)
         spec["statusMessage"] = tr.status_message
@@ -144,7 +144,7 @@ def pipelinerun_object(result: RunResult) -> dict[str, Any]:
             "pipelineTaskName": tr.pipeline_task,
         }
         if tr.when:
-            child["whenExpressions"] = [dict(w) for w in tr.when]
+            child["whenExpressions"] = [w.to_dict() for w in tr.when]
         children.append(child)
     if children:
         status["childReferences"] = children

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from finale.core.tekton.model import ParamValue
+from finale.core.tekton.model import ParamValue, WhenExpression, WorkspaceBinding
 from finale.core.tekton.reasons import ConditionStatus, TaskRunReason, TaskRunSpecStatus
 
 CANCELLED_BY_USER = "TaskRun cancelled as the PipelineRun it belongs to has been cancelled."
@@ -48,8 +48,8 @@ class TaskRunState:
     retries_status: tuple[TaskRunState, ...] = ()
     spec_status: TaskRunSpecStatus = TaskRunSpecStatus.NONE
     status_message: str = ""
-    when: tuple[Mapping[str, Any], ...] = ()
-    workspaces: tuple[Mapping[str, Any], ...] = ()
+    when: tuple[WhenExpression, ...] = ()
+    workspaces: tuple[WorkspaceBinding, ...] = ()
 
     @property
     def finished(self) -> bool:

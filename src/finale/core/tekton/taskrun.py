@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from finale.core.tekton.durations import parse_duration
-from finale.core.tekton.model import ParamValue, PipelineRun, PipelineTask
+from finale.core.tekton.model import ParamValue, PipelineRun, PipelineTask, WorkspaceBinding
 from finale.core.tekton.parse import DEFAULT_TIMEOUT, param_value
 from finale.core.tekton.state import TaskRunState
 from finale.core.tekton.variables import Replacements, apply_deep, strings_in
@@ -129,7 +129,7 @@ _WORKSPACE_USE = re.compile(r"\$\(workspaces\.([^.()\s]+)\.")
 
 def propagate_workspaces(
     task: PipelineTask, task_spec: Mapping[str, Any], available: set[str]
-) -> tuple[Mapping[str, Any], tuple[Mapping[str, Any], ...]]:
+) -> tuple[Mapping[str, Any], tuple[WorkspaceBinding, ...]]:
     """An embedded taskSpec may use a Pipeline workspace it never declares (propagateWorkspaces).
 
     Tekton finds `$(workspaces.<w>...)` in steps, sidecars and stepTemplate (workspace/apply.go,
@@ -144,7 +144,7 @@ def propagate_workspaces(
         return task_spec, ()
     spec = {**task_spec, "workspaces": [*(task_spec.get("workspaces") or ()), *({"name": n} for n in extra)]}
     bound = {w.name for w in task.workspaces}
-    bindings = tuple({"name": n, "workspace": n, "subPath": ""} for n in extra if n not in bound)
+    bindings = tuple(WorkspaceBinding(name=n, workspace=n) for n in extra if n not in bound)
     return spec, bindings
 
 
@@ -152,7 +152,7 @@ def build_taskruns(
     task: PipelineTask,
     task_spec: Mapping[str, Any],
     run: PipelineRun,
-    extra_bindings: tuple[Mapping[str, Any], ...] = (),
+    extra_bindings: tuple[WorkspaceBinding, ...] = (),
 ) -> list[TaskRunState]:
     """The TaskRuns a PipelineTask creates: one, or one per matrix combination."""
     retries_rep = Replacements(strings={"context.pipelineTask.retries": str(task.retries)})
@@ -166,11 +166,8 @@ def build_taskruns(
         "timeout": attempt_timeout(task, run),
         "retries": task.retries,
         "on_error": task.on_error,
-        "when": tuple(w.to_dict() for w in task.when),
-        "workspaces": (
-            *({"name": w.name, "workspace": w.workspace, "subPath": w.sub_path} for w in task.workspaces),
-            *extra_bindings,
-        ),
+        "when": task.when,
+        "workspaces": (*task.workspaces, *extra_bindings),
     }
     if not task.matrix:
         return [TaskRunState(name=taskrun_name(run.name, task.name), params=params, **common)]  # type: ignore[arg-type]
