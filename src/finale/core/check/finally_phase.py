@@ -9,10 +9,11 @@ import itertools
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 
-from finale.core.check.outcomes import Event, Outcome, Post, post_of
+from finale.core.check.outcomes import Event, Outcome, post_of
 from finale.core.check.runstate import Context, Node, cancel, outcome_of
 from finale.core.tekton import run_condition
-from finale.core.tekton.model import PipelineTask, SpecStatus
+from finale.core.tekton.facts import RunFacts
+from finale.core.tekton.model import SpecStatus
 from finale.core.tekton.state import CANCELLED_BY_TIMEOUT, CANCELLED_BY_USER
 
 _GRACEFUL = {
@@ -25,12 +26,34 @@ class _Phase:
     def __init__(self, ctx: Context, node: Node) -> None:
         self.ctx = ctx
         self.node = node
-        facts = ctx.facts(node, finally_start=node.now)
-        self.aggregate = facts.aggregate_status()
-        self.ran: tuple[PipelineTask, ...] = tuple(t for t in ctx.spec.finally_ if t.name not in facts.skips)
-        self.posts: dict[str, Post] = {
-            t.name: post_of(ctx.model, facts.resolve(t).task) for t in self.ran if t.name in ctx.model.reporters
-        }
+        self.dag = ctx.facts(node)
+        real = [t.name for t in ctx.spec.tasks if t.name not in ctx.abstract.synthetic]
+        seen = tuple((n, self.dag.task_status(n), self.dag.task_reason(n), repr(self.dag.results_of(n))) for n in real)
+        # What the finally tasks see decides which run and what they post: worked out once.
+        key = (seen, self.dag.aggregate_status(), node.now, node.spec_status)
+        if key not in ctx.cache:
+            facts = ctx.facts(node, finally_start=node.now)
+            finals = {t.name for t in ctx.spec.finally_}
+            ran = tuple(t for t in ctx.spec.finally_ if t.name not in facts.skips)
+            posts = {t.name: post_of(ctx.model, facts.resolve(t).task) for t in ran if t.name in ctx.model.reporters}
+            skipped = {k: v for k, v in facts.skips.items() if k in finals}
+            ctx.cache[key] = (facts.aggregate_status(), ran, posts, skipped)
+        self.aggregate, self.ran, self.posts, self.skipped = ctx.cache[key]
+
+    def _facts(self, ended: Node) -> RunFacts:
+        """The facts at the end, with the finally skips found once (they do not change)."""
+        dag = self.ctx.facts(ended)
+        return RunFacts(
+            spec=self.ctx.spec,
+            parents=self.ctx.parents,
+            taskruns=dict(dag.taskruns),
+            validation_failed=dict(dag.validation_failed),
+            spec_status=ended.spec_status,
+            timeouts=self.ctx.timeouts,
+            finally_start=self.node.now,
+            now=ended.now,
+            skips={**dag.skips, **self.skipped},
+        )
 
     def play(
         self,
@@ -59,7 +82,7 @@ class _Phase:
             spec_status=node.spec_status if spec_status is None else spec_status,
             events=node.events if event is None else (*node.events, event),
         )
-        facts = ctx.facts(ended, finally_start=node.now)
+        facts = self._facts(ended)
         hard_cancel = event is not None and event.detail == "cancelled"
         cond = (
             run_condition.cancelled(ctx.model.run_name)

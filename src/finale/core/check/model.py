@@ -174,16 +174,18 @@ def _results(spec: PipelineSpec, task_specs: Mapping[str, Mapping[str, Any]]) ->
 
 
 def _waves(spec: PipelineSpec, parents: Mapping[str, tuple[str, ...]]) -> dict[str, int]:
+    """1 for roots, else one more than the latest parent (without recursion: chains are long)."""
     waves: dict[str, int] = {}
-
-    def wave(name: str, seen: frozenset[str]) -> int:
-        if name not in waves:
-            ps = [p for p in parents.get(name, ()) if p not in seen]
-            waves[name] = 1 + max((wave(p, seen | {name}) for p in ps), default=0)
-        return waves[name]
-
-    for t in spec.tasks:
-        wave(t.name, frozenset())
+    pending = [t.name for t in spec.tasks]
+    while pending:
+        rest = [n for n in pending if not all(p in waves for p in parents.get(n, ()))]
+        for n in pending:
+            if n not in rest:
+                waves[n] = 1 + max((waves[p] for p in parents.get(n, ())), default=0)
+        if len(rest) == len(pending):  # a cycle: validation refuses it
+            waves.update((n, 1) for n in rest)
+            break
+        pending = rest
     return waves
 
 

@@ -20,7 +20,7 @@ from finale.core.tekton.dag import edge_sources
 from finale.core.tekton.model import PipelineTask, WhenExpression
 from finale.core.tekton.variables import result_refs
 
-EXACT_UP_TO = 8  # DAG tasks: up to this, every task is its own class
+EXACT_UP_TO = 3  # DAG tasks: up to this, every task is its own class (exploring is exponential)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -55,24 +55,43 @@ class _Quotient:
             for producer, _ in result_refs(edge_sources(t)):
                 if producer in self.consumers and producer != t.name:
                     self.consumers[producer].add(t.name)
-        self.anc = self._ancestors()
+        self.reps: set[str] = set()
+        self.topo = self._topological()
+        self.anc, self.desc = self._closures()
 
-    def _ancestors(self) -> dict[str, int]:
-        """Ancestor sets as bit sets over declaration order (parents before children)."""
-        anc: dict[str, int] = {}
-
-        def of(name: str) -> int:
-            if name not in anc:
-                anc[name] = 0
-                bits = 0
-                for p in self.model.parents.get(name, ()):
-                    bits |= of(p) | (1 << self.index[p])
-                anc[name] = bits
-            return anc[name]
-
+    def _topological(self) -> list[str]:
+        """Parents before children (Kahn), declaration order among equals."""
+        parents = self.model.parents
+        waiting = {n: len(set(parents.get(n, ()))) for n in self.order}
+        children: dict[str, list[str]] = {n: [] for n in self.order}
         for n in self.order:
-            of(n)
-        return anc
+            for p in set(parents.get(n, ())):
+                children[p].append(n)
+        ready = [n for n in self.order if not waiting[n]]
+        out: list[str] = []
+        while ready:
+            n = ready.pop()
+            out.append(n)
+            for c in children[n]:
+                waiting[c] -= 1
+                if not waiting[c]:
+                    ready.append(c)
+        return out + [n for n in self.order if n not in set(out)]  # a cycle: validation refuses it
+
+    def _closures(self) -> tuple[dict[str, int], dict[str, int]]:
+        """Ancestor and descendant sets as bit sets over declaration order."""
+        parents = self.model.parents
+        anc: dict[str, int] = {}
+        for n in self.topo:
+            bits = 0
+            for p in parents.get(n, ()):
+                bits |= anc.get(p, 0) | (1 << self.index[p])
+            anc[n] = bits
+        desc = {n: 0 for n in self.order}
+        for n in reversed(self.topo):
+            for p in parents.get(n, ()):
+                desc[p] |= desc[n] | (1 << self.index[n])
+        return anc, desc
 
     def _kept(self) -> set[str]:
         m = self.model
@@ -91,17 +110,10 @@ class _Quotient:
 
     def _classes(self, kept: set[str]) -> dict[tuple[int, int, bool], list[str]]:
         kept_bits = sum(1 << self.index[k] for k in kept)
-        desc = {n: 0 for n in self.order}
-        for n in self.order:
-            bits = self.anc[n]
-            while bits:
-                low = bits & -bits
-                desc[self.order[low.bit_length() - 1]] |= 1 << self.index[n]
-                bits ^= low
         classes: dict[tuple[int, int, bool], list[str]] = {}
         for t in self.model.spec.tasks:
             if t.name not in kept:
-                key = (desc[t.name] & kept_bits, self.anc[t.name] & kept_bits, t.continues_on_error)
+                key = (self.desc[t.name] & kept_bits, self.anc[t.name] & kept_bits, t.continues_on_error)
                 classes.setdefault(key, []).append(t.name)
         return classes
 
@@ -121,7 +133,34 @@ class _Quotient:
             members[ordered[0]] = tuple(ordered)
         explored = set(members)
         removed = [n for n in self.order if n not in explored]
+        self.reps = explored - kept
         return self._assemble(explored, members, removed)
+
+    def _others(
+        self,
+        removed: list[str],
+        tasks: list[Mapping[str, Any]],
+        synthetic: set[str],
+        members: dict[str, tuple[str, ...]],
+        delays: dict[str, str],
+    ) -> None:
+        """Stand-ins for removed tasks: roots start with the run and may be the last ones running;
+        the others may also not have started yet when the run is stopped (their skip makes
+        $(tasks.status) Completed), so a delay comes before them."""
+        roots = tuple(n for n in removed if not self.model.parents.get(n))
+        later = tuple(n for n in removed if n not in roots)
+        if roots:
+            name = self._name("others")
+            tasks.append({"name": name, "taskRef": {"name": "stand-in"}})
+            synthetic.add(name)
+            members[name] = roots
+        if later:
+            name, delay = self._name("later-tasks"), self._name("delay-later-tasks")
+            tasks.append({"name": delay, "taskRef": {"name": "stand-in"}})
+            tasks.append({"name": name, "taskRef": {"name": "stand-in"}, "runAfter": [delay]})
+            synthetic |= {name, delay}
+            members[name] = members[delay] = later
+            delays[delay] = name
 
     def _nearest(self, name: str, explored: set[str], memo: dict[str, frozenset[str]]) -> frozenset[str]:
         if name not in memo:
@@ -150,8 +189,8 @@ class _Quotient:
                 members[delay] = tuple(n for n in removed if self.anc[t.name] >> self.index[n] & 1)
                 after.add(delay)
             raw = dict(t.raw)
-            if len(members[t.name]) > 1 or t.name not in m.observed:
-                raw.pop("params", None)  # a class member: what it is given does not matter
+            if t.name in self.reps:
+                raw.pop("params", None)  # stands for its class: what it is given does not matter
             raw["runAfter"] = sorted(after)
             tasks.append(raw)
         guarded = tuple(t for t in m.spec.tasks if t.name in removed and t.when)
@@ -162,10 +201,7 @@ class _Quotient:
             synthetic.add(skip_task)
             members[skip_task] = tuple(t.name for t in guarded)
         if removed:
-            others = self._name("others")
-            tasks.append({"name": others, "taskRef": {"name": "stand-in"}})
-            synthetic.add(others)
-            members[others] = tuple(removed)
+            self._others(removed, tasks, synthetic, members, delays)
         return Abstract(
             tasks=tuple(tasks),
             members=members,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from finale.core.check.guards import Guards, Valuation
 from finale.core.check.model import CheckModel
@@ -50,6 +51,7 @@ class Context:
     parents: Mapping[str, tuple[str, ...]]
     timeouts: Timeouts
     valuation: Valuation
+    cache: dict[tuple[object, ...], Any] = field(default_factory=dict)  # finally phases by what they see
 
     def facts(self, node: Node, finally_start: float | None = None) -> RunFacts:
         """The engine's facts for this state; before finally, without the finally tasks (they

@@ -42,11 +42,14 @@ class Words:
         """A task, a class (`t003 (or any of 40 tasks like it)`), or what a stand-in stands for."""
         members = self.ab.members.get(task, (task,))
         if task in self.ab.delays:
-            return f"a task before {self.ab.delays[task]}"
+            after = self.ab.delays[task]
+            return "other tasks" if after in self.ab.synthetic else f"a task before {after}"
         if task in self.ab.synthetic:
             return "other tasks" if len(members) != 1 else members[0]
-        if len(members) > 1:
+        if len(members) > 3:
             return f"{task} (or any of {len(members) - 1} tasks like it)"
+        if len(members) > 1:
+            return f"{task} (or {names(list(members[1:]))})"
         return task
 
     def running(self, tasks: tuple[str, ...], *, in_finally: bool) -> str:
