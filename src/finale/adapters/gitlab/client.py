@@ -15,9 +15,9 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, Protocol
 
+from finale.adapters.gitlab.retry import MIN_ATTEMPT_TIMEOUT, NEVER_RETRIED, Transient, is_transient, next_wait
 from finale.adapters.gitlab.wire import (
     DEFAULT_API_PREFIX,
     DEFAULT_RETRY_BUDGET,
@@ -39,21 +39,11 @@ from finale.adapters.gitlab.wire import (
 from finale.clock import Clock, SystemClock
 from finale.errors import ReportError
 
-_BACKOFF_BASE = 0.5
-_BACKOFF_CAP = 10.0
-_MIN_ATTEMPT_TIMEOUT = 0.5
-
 
 class Opener(Protocol):
     """The one seam to the network: `urllib.request.OpenerDirector` or a test double."""
 
     def open(self, fullurl: urllib.request.Request, data: None = None, timeout: float = ...) -> Any: ...
-
-
-@dataclass(frozen=True, slots=True)
-class _Transient:
-    reason: str
-    server_wait: float | None  # Retry-After or RateLimit-Reset, honoured exactly
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -72,11 +62,6 @@ def build_opener(ca_file: str | None = None, verify_tls: bool = True) -> urllib.
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
     return urllib.request.build_opener(_NoRedirect(), urllib.request.HTTPSHandler(context=context))
-
-
-# 501 Not Implemented and 505 are answers about the request, not the server's health
-# (RFC 9110 15.6.2, 15.6.6): asking again gets the same answer.
-_NEVER_RETRIED = (501, 505)
 
 
 class GitLabClient:
@@ -125,7 +110,7 @@ class GitLabClient:
             outcome = self._attempt(request, url, body, deadline, attempt)
             if isinstance(outcome, PostedStatus):
                 return outcome
-            wait = self._next_wait(outcome, attempt, deadline - self._clock.now())
+            wait = next_wait(outcome, attempt, deadline - self._clock.now(), self._jitter())
             if wait is None:
                 elapsed = self._clock.now() - start
                 raise StatusPostError(
@@ -143,19 +128,9 @@ class GitLabClient:
                 )
             self._clock.sleep(wait)
 
-    def _next_wait(self, outcome: _Transient, attempt: int, remaining: float) -> float | None:
-        """How long to sleep before the next try, or None if that would pass the budget."""
-        if outcome.server_wait is not None:
-            # Trying before GitLab's own deadline is pointless; never sleep past ours.
-            return outcome.server_wait if outcome.server_wait < remaining else None
-        if remaining <= 0:
-            return None
-        backoff = min(_BACKOFF_CAP, _BACKOFF_BASE * 2.0 ** (attempt - 1))
-        return min(backoff * (0.5 + self._jitter() / 2), remaining)
-
     def _attempt(
         self, request: StatusRequest, url: str, body: bytes, deadline: float, attempt: int
-    ) -> PostedStatus | _Transient:
+    ) -> PostedStatus | Transient:
         http_request = urllib.request.Request(url, data=body, method="POST")
         http_request.add_header("Content-Type", "application/json")
         http_request.add_header("Accept", "application/json")
@@ -164,7 +139,7 @@ class GitLabClient:
         # The first try always gets the full timeout; retries are squeezed into the budget.
         timeout = self._timeout
         if attempt > 1:
-            timeout = max(_MIN_ATTEMPT_TIMEOUT, min(timeout, deadline - self._clock.now()))
+            timeout = max(MIN_ATTEMPT_TIMEOUT, min(timeout, deadline - self._clock.now()))
         try:
             with self._opener.open(http_request, timeout=timeout) as response:
                 return self._classify(request, response.status, response.headers, response.read(), attempt)
@@ -182,13 +157,13 @@ class GitLabClient:
                     self._where(request) + ": the server does not speak TLS here; "
                     "give the GitLab URL with http:// (a bare host means https)"
                 ) from error
-            return _Transient(f"connection failed: {self._mask(str(error.reason))}", None)
+            return Transient(f"connection failed: {self._mask(str(error.reason))}", None)
         except (OSError, http.client.HTTPException) as error:
-            return _Transient(f"connection failed: {self._mask(repr(error))}", None)
+            return Transient(f"connection failed: {self._mask(repr(error))}", None)
 
     def _classify(
         self, request: StatusRequest, code: int, headers: Any, raw: bytes, attempt: int
-    ) -> PostedStatus | _Transient:
+    ) -> PostedStatus | Transient:
         if 200 <= code < 300:
             return parse_posted(request.state, raw, attempt)
         message = gitlab_message(raw)
@@ -201,9 +176,9 @@ class GitLabClient:
                 already=True,
                 attempts=attempt,
             )
-        if code in (409, 429) or (code >= 500 and code not in _NEVER_RETRIED):
+        if is_transient(code):
             wait = retry_after(headers, self._clock.now()) if code in (429, 503) else None
-            return _Transient(f"HTTP {code}: {text}", wait)
+            return Transient(f"HTTP {code}: {text}", wait)
         if 300 <= code < 400:
             location = headers.get("Location", "?")
             hint = f"redirected to {location}; point the GitLab URL at the final address"
@@ -211,7 +186,7 @@ class GitLabClient:
             # A wrong sub-path or API prefix also ends in GitLab's (or a proxy's) 404.
             api = self.endpoint.base + self.endpoint.api_prefix
             hint = f"{HINTS[404]}; or the API URL {api}: check the GitLab URL's path and the API prefix"
-        elif code in _NEVER_RETRIED:
+        elif code in NEVER_RETRIED:
             hint = "the server does not implement this request: is the GitLab URL a GitLab API?"
         else:
             hint = HINTS.get(code, "GitLab refused the request as sent")

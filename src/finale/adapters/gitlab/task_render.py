@@ -20,6 +20,7 @@ SCRIPT_MODULES = (
     "finale.core.tekton.reasons",
     "finale.core.gitlab.state",
     "finale.adapters.gitlab.wire",
+    "finale.adapters.gitlab.retry",
     "finale.adapters.gitlab.client",
     "finale.adapters.gitlab.task_main",
 )
