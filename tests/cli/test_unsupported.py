@@ -80,9 +80,8 @@ def test_refused_with_exit_2(case: str, command: str, tmp_path: Path, capsys: py
     text, message = CASES[case]
     target = tmp_path / "p.yaml"
     target.write_text(text)
-    # Pipelines in pipelines are alpha: without the flag, validation refuses them first.
-    flags = ["--feature", "enable-api-fields=alpha"] if case == "pipelines-in-pipelines" else []
-    assert main([command, "-f", str(target), *flags]) == 2
+    # Refused before validation: no "set enable-api-fields=alpha" first for pipelines in pipelines.
+    assert main([command, "-f", str(target)]) == 2
     out, err = capsys.readouterr()
     assert (out, err) == ("", "error: " + message.format(f=target))
 

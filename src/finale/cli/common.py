@@ -5,13 +5,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from finale.adapters.yaml.load import SourceDoc, read_files
 from finale.core.tekton.cel import CEL_MISSING
-from finale.core.tekton.unsupported import find_unsupported
+from finale.core.tekton.unsupported import Unsupported, find_unsupported
 from finale.core.validation.document import validate_document
 from finale.errors import FieldError, InputError, ValidationError
 
@@ -124,25 +124,38 @@ def skipped_note(source: str) -> str:
     return f"{source}: not a Kubernetes object (no apiVersion, no kind); skipped"
 
 
-def read_valid_documents(paths: list[str], features: frozenset[str]) -> list[SourceDoc]:
-    """Every object in the files, each validated as Tekton's admission webhook would."""
+def read_valid_documents(paths: list[str], features: frozenset[str], *, refuse: bool | None = None) -> list[SourceDoc]:
+    """Every object in the files, each validated as Tekton's admission webhook would.
+
+    With `refuse` set, unsupported features are refused first (`running=refuse`): "finale
+    cannot run pipelines in pipelines locally" says more than the alpha-flag error before it.
+    """
     docs = []
     for doc in read_files(paths):
         if is_kubernetes_object(doc.data):
             docs.append(doc)
         else:
             print(f"note: {skipped_note(doc.source)}", file=sys.stderr)
+    if refuse is not None:
+        # Artifacts wait for validation: without enable-artifacts, Tekton's own refusal is the answer.
+        refuse_unsupported(docs, running=refuse, only=lambda u: u.feature != "artifacts")
     for doc in docs:
         errors = validate_document(doc.data, features=features)
         if errors:
             raise InvalidDocumentError(doc.source, errors)
+    if refuse is not None:
+        refuse_unsupported(docs, running=refuse)
     return docs
 
 
-def refuse_unsupported(docs: Iterable[SourceDoc], *, running: bool = False) -> None:
+def refuse_unsupported(
+    docs: Iterable[SourceDoc], *, running: bool = False, only: Callable[[Unsupported], bool] | None = None
+) -> None:
     """Resolvers, pipelines in pipelines, StepActions (and, to run, remote or custom tasks):
     refused before anything runs, with the same words in every command."""
-    found = find_unsupported([(d.source, d.data) for d in docs], running=running)
+    found = [
+        u for u in find_unsupported([(d.source, d.data) for d in docs], running=running) if only is None or only(u)
+    ]
     if found:
         raise InputError("\n".join(u.message() for u in found))
 

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
-from finale.cli.common import add_feature_argument, add_files_argument, read_valid_documents, refuse_unsupported
+from finale.cli.common import add_feature_argument, add_files_argument, read_valid_documents
 from finale.cli.error_handler import EXIT_FAILED, EXIT_OK
 from finale.core.check.report import format_text, to_data
 from finale.core.check.verdict import check_documents
@@ -66,13 +66,12 @@ def _write_data(data: object, fmt: str) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    docs = read_valid_documents(args.filename, frozenset(args.feature))
+    docs = read_valid_documents(args.filename, frozenset(args.feature), refuse=False)
     if not any(d.data.get("kind") in ("Pipeline", "PipelineRun") for d in docs):
         # pre-commit hands over every changed YAML file: a commit of `.gitlab-ci.yml` or a Task
         # alone has nothing to prove, and must not be blocked.
         print(f"note: no Pipeline or PipelineRun in {', '.join(args.filename)}: nothing to check", file=sys.stderr)
         return EXIT_OK
-    refuse_unsupported(docs)
     groups = _targets([(d.source, d.data) for d in docs])
     reports = [check_documents(group, args.reporter) for group in groups]
     if args.output in ("json", "yaml"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from finale.cli.common import add_feature_argument, add_files_argument, read_valid_documents, refuse_unsupported
+from finale.cli.common import add_feature_argument, add_files_argument, read_valid_documents
 from finale.cli.error_handler import EXIT_OK
 from finale.core.graph import build_graph, format_dot, format_mermaid_all, pipeline_spec_of
 from finale.errors import InputError
@@ -27,8 +27,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def main(args: argparse.Namespace) -> int:
     # Validated as `run` and `check` do: a typo'd field, a cycle or a dangling runAfter would
     # otherwise be drawn as if it were a pipeline.
-    docs = read_valid_documents(args.filename, frozenset(args.feature))
-    refuse_unsupported(docs)
+    docs = read_valid_documents(args.filename, frozenset(args.feature), refuse=False)
     found = [f for f in (pipeline_spec_of(d.data) for d in docs) if f is not None]
     if not found:
         names = ", ".join(args.filename)

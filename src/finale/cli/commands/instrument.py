@@ -127,11 +127,11 @@ def _validated(path: str, features: frozenset[str]) -> tuple[str, str]:
     source = "<stdin>" if path == "-" else path
     text = _read(path)
     docs = parse_text(text, source)
+    refuse_unsupported(docs)
     for doc in docs:
         errors = validate_document(doc.data, features=features) if is_kubernetes_object(doc.data) else []
         if errors:
             raise InvalidDocumentError(doc.source, errors)
-    refuse_unsupported(docs)
     return source, text
 
 

@@ -17,7 +17,7 @@ from finale.adapters.executor.local import LocalExecutor
 from finale.adapters.executor.secrets import KeyStore, load_keystore
 from finale.adapters.executor.workspaces import bind_workspaces
 from finale.adapters.yaml.load import SourceDoc
-from finale.cli.common import add_feature_argument, add_files_argument, read_valid_documents, refuse_unsupported
+from finale.cli.common import add_feature_argument, add_files_argument, read_valid_documents
 from finale.cli.error_handler import EXIT_FAILED, EXIT_OK
 from finale.cli.interrupts import Interrupts
 from finale.cli.output import (
@@ -149,9 +149,8 @@ def _pairs(values: list[str], flag: str) -> dict[str, str]:
 
 def main(args: argparse.Namespace) -> int:
     features = frozenset(args.feature)
-    docs = read_valid_documents(args.filename, features)
+    docs = read_valid_documents(args.filename, features, refuse=True)
     _require_something_to_run(args.filename, docs)
-    refuse_unsupported(docs, running=True)
     plain = [(d.source, d.data) for d in docs]
     keystore = load_keystore(plain)
     # Steps get this machine's environment; a GITLAB_TOKEN set there for `finale report` is as
