@@ -157,7 +157,13 @@ def pipelines(draw: st.DrawFn) -> tuple[dict[str, Any], set[str]]:
             task["onError"] = "continue"
         tasks.append(task)
     finals = []
-    for j in range(draw(st.integers(1, 3))):
+    if draw(st.booleans()):  # the usual pair, so that clean pipelines come up too
+        for name, values, state in (("ok", ["Succeeded", "Completed"], "success"), ("ko", ["Failed"], "failed")):
+            when = [{"input": "$(tasks.status)", "operator": "in", "values": values}]
+            finals.append(
+                {"name": name, "when": when, "taskSpec": REPORTER, "params": [{"name": "STATE", "value": state}]}
+            )
+    for j in range(draw(st.integers(0 if finals else 1, 2))):
         when = []
         if draw(st.booleans()):
             values = draw(st.lists(st.sampled_from(["Succeeded", "Failed", "Completed"]), min_size=1, unique=True))
