@@ -17,7 +17,7 @@ def test_hooks_run_validate_and_check_on_yaml_files() -> None:
     hooks = YAML(typ="safe", pure=True).load(HOOKS.read_text())
     assert [(h["id"], h["entry"], h["language"]) for h in hooks] == [
         ("finale-validate", "finale validate -f", "python"),
-        ("finale-check", "finale check -f", "python"),
+        ("finale-check", "finale check --skip-missing-pipelines -f", "python"),
     ]
     for hook in hooks:
         pattern = re.compile(hook["files"])
@@ -86,3 +86,41 @@ def test_check_hook_as_a_real_process_on_a_task_file(tmp_path: Path) -> None:
     )
     assert (done.returncode, done.stdout) == (0, "")
     assert done.stderr == f"note: no Pipeline or PipelineRun in {task}: nothing to check\n"
+
+
+def test_check_hook_skips_a_pipelinerun_whose_pipeline_is_not_in_the_commit(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A commit of a PipelineRun alone: its Pipeline lives in another file pre-commit did not pass."""
+    from finale.cli.main import main
+
+    examples = Path(__file__).parent.parent.parent / "examples" / "buildpacks-gitlab"
+    assert main([*_hook_argv("finale-check"), str(examples / "pipelinerun.yaml")]) == 0
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == (
+        f"note: {examples / 'pipelinerun.yaml'}: PipelineRun buildpacks-test-pipeline-run not checked: "
+        'its Pipeline "buildpacks-test-pipeline" is not in the files given\n'
+        f"note: no Pipeline or PipelineRun left to check in {examples / 'pipelinerun.yaml'}\n"
+    )
+
+
+def test_check_hook_still_checks_the_pipelinerun_when_its_pipeline_comes_along(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from finale.cli.main import main
+
+    examples = Path(__file__).parent.parent.parent / "examples" / "buildpacks-gitlab"
+    files = [str(examples / "pipelinerun.yaml"), str(examples / "pipeline.yaml")]
+    assert main([*_hook_argv("finale-check"), *files]) == 0
+    assert "result: every one of" in capsys.readouterr().out
+
+
+def test_check_without_the_hook_flag_still_asks_for_the_missing_pipeline(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from finale.cli.main import main
+
+    examples = Path(__file__).parent.parent.parent / "examples" / "buildpacks-gitlab"
+    assert main(["check", "-f", str(examples / "pipelinerun.yaml")]) == 2
+    assert 'no Pipeline "buildpacks-test-pipeline" in the files given' in capsys.readouterr().err
