@@ -6,7 +6,6 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Iterable, Mapping
-from pathlib import Path
 from typing import Any
 
 from finale.adapters.yaml.load import SourceDoc, read_files
@@ -186,7 +185,8 @@ def read_token(token_file: str | None) -> str:
     """The GitLab token from a file or GITLAB_TOKEN: never a flag value, so never in argv."""
     if token_file is not None:
         try:
-            token = Path(token_file).read_text(encoding="utf-8").strip()
+            with open(token_file, encoding="utf-8") as handle:
+                token = handle.read().strip()
         except OSError as exc:
             raise InputError(f"--token-file: cannot read {token_file}: {exc.strerror}") from None
         if not token:

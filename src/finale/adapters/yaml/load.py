@@ -12,7 +12,6 @@ import sys
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -222,7 +221,7 @@ def read_text(path: str, limits: Limits | None = None) -> str:
         check_size(len(text.encode("utf-8", "surrogatepass")), "<stdin>", limits)
         return text
     try:
-        check_size(Path(path).stat().st_size, path, limits)
+        check_size(os.stat(path).st_size, path, limits)
         with open(path, encoding="utf-8", newline="") as handle:
             return handle.read()
     except FileNotFoundError:
@@ -243,10 +242,25 @@ def read_files(paths: Iterable[str], limits: Limits | None = None) -> list[Sourc
     limits = limits or limits_from_env(os.environ)
     docs: list[SourceDoc] = []
     for path in paths:
-        p = Path(path)
-        files = sorted(f for f in p.iterdir() if f.suffix in {".yaml", ".yml", ".json"}) if p.is_dir() else [p]
-        for f in files if path != "-" else [Path("-")]:
-            source = "<stdin>" if path == "-" else str(f)
-            text = read_text(str(f), limits)
+        files = yaml_files_in(path) if path != "-" and os.path.isdir(path) else [path if path == "-" else _pure(path)]
+        for f in files:
+            source = "<stdin>" if path == "-" else f
+            text = read_text(f, limits)
             docs.extend(parse_text(text, source, limits))
     return docs
+
+
+YAML_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+def yaml_files_in(folder: str) -> list[str]:
+    """The folder's *.yaml/*.yml/*.json files, sorted, spelled as pathlib would (no pathlib import:
+    it costs `finale validate` a tenth of its start-up)."""
+    base = _pure(folder)
+    return [f"{base}/{name}" for name in sorted(os.listdir(folder)) if os.path.splitext(name)[1] in YAML_SUFFIXES]
+
+
+def _pure(path: str) -> str:
+    """`str(PurePosixPath(path))`: empty and `.` parts dropped, `..` kept, one or two leading slashes kept."""
+    root = "//" if path.startswith("//") and not path.startswith("///") else "/" if path.startswith("/") else ""
+    return root + "/".join(p for p in path.split("/") if p not in ("", ".")) or "."

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import json
+import os
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
-from pathlib import Path
 from typing import Any, TextIO
 
-from finale.adapters.yaml.load import SourceDoc, read_files
+from finale.adapters.yaml.load import SourceDoc, read_files, yaml_files_in
 from finale.cli.common import (
     add_feature_argument,
     add_files_argument,
@@ -23,7 +22,6 @@ from finale.cli.error_handler import EXIT_BAD_INPUT, EXIT_OK
 from finale.core.validation.document import is_checked, render_errors, validate_document
 from finale.errors import FieldError, InputError
 
-_SUFFIXES = {".yaml", ".yml", ".json"}
 CHECKED_WHAT = "tekton.dev Pipeline, PipelineRun, Task, TaskRun; triggers.tekton.dev/v1beta1 Triggers objects"
 
 
@@ -58,17 +56,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _expand(path: str) -> Iterator[str]:
     """Each file on its own, so one broken file does not hide the others' problems."""
-    p = Path(path)
-    if path == "-" or not p.is_dir():
+    if path == "-" or not os.path.isdir(path):
         yield path
         return
     try:
-        files = sorted(f for f in p.iterdir() if f.suffix in _SUFFIXES)
+        files = yaml_files_in(path)
     except OSError as exc:
         raise InputError(f"{path}: cannot list the directory: {exc.strerror or exc}") from None
     if not files:
         raise InputError(f"{path}: no .yaml, .yml or .json files in this directory")
-    yield from (str(f) for f in files)
+    yield from files
 
 
 def _object_name(doc: SourceDoc) -> str:
@@ -158,6 +155,8 @@ def validate_files(
     """Print one line per problem (with its fix), or one line per object saying what was found."""
     found = find(paths, features)
     if output == "json":
+        import json  # -o json only
+
         out.write(json.dumps(to_data(found), indent=2) + "\n")
     else:
         out.write(format_text(found, tekton_text))

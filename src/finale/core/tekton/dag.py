@@ -8,10 +8,12 @@ builds them (pkg/apis/pipeline/v1/pipeline_types.go); cycles as `dag.Build` repo
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from finale.core.tekton.model import PipelineSpec, PipelineTask
 from finale.core.tekton.variables import result_refs
+
+if TYPE_CHECKING:  # annotations only: `finale validate` reads documents and never builds the model
+    from finale.core.tekton.model import PipelineSpec, PipelineTask
 
 
 def edge_fields(task: Mapping[str, Any]) -> dict[str, Any]:

@@ -9,9 +9,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from finale.core.tekton.model import ParamValue
+if TYPE_CHECKING:  # annotations only: validation reads documents, not the model
+    from finale.core.tekton.model import ParamValue
 
 _REF = re.compile(r"\$\(([^()]*)\)")
 # Only the dot form creates DAG edges (spec §2.2).

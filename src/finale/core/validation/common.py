@@ -7,7 +7,6 @@ problems of an object at once).
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -149,6 +148,8 @@ def scalar_text(value: Any) -> str:
         return value
     if value is None:
         return ""
+    import json  # rare (a number or boolean where a string goes): not paid by every start-up
+
     return json.dumps(value)
 
 

@@ -7,7 +7,6 @@ Go types in pkg/apis/pipeline/v1 and v1beta1.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -149,6 +148,8 @@ MOVED_IN_V1 = {
 def _hint(name: str, allowed: tuple[str, ...]) -> str:
     if name in MOVED_IN_V1:
         return MOVED_IN_V1[name]
+    import difflib  # only for a "did you mean" hint: valid documents never pay for it
+
     close = difflib.get_close_matches(name, allowed, n=1)
     if close:
         return f"did you mean {close[0]}?"
