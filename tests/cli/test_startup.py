@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -81,3 +82,23 @@ def test_every_listed_command_adds_its_flags_and_has_a_main(name: str) -> None:
     command = parser._subparsers._group_actions[0].choices[name]  # type: ignore[union-attr]
     assert callable(command.get_default("handler"))
     assert command.format_help().startswith(f"usage: finale {name} [-h]")
+
+
+def test_validating_a_valid_file_skips_the_model_and_the_modules_only_errors_need(tmp_path: Path) -> None:
+    """difflib is for "did you mean" hints, json for `-o json`; the Tekton model is for running."""
+    path = tmp_path / "p.yaml"
+    path.write_text(
+        "apiVersion: tekton.dev/v1\nkind: Pipeline\nmetadata: {name: p}\nspec:\n  tasks:\n"
+        "    - name: a\n      taskSpec:\n        steps: [{name: s, image: busybox, script: 'true'}]\n"
+    )
+    script = "\n".join(
+        [
+            "import sys",
+            "from finale.cli.main import main",
+            f"code = main(['validate', '-f', {str(path)!r}])",
+            "names = ('finale.core.tekton.model', 'difflib', 'json', 'pathlib', 'shutil')",
+            "print(code, *(name for name in names if name in sys.modules))",
+        ]
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert done.stdout.splitlines() == [f"{path}: Pipeline/p is valid", "0"]
