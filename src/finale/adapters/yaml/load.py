@@ -110,6 +110,10 @@ class _AliasCountingComposer(Composer):
 
 def safe_loader(source: str, limits: Limits | None = None) -> YAML:
     """The safe, pure-Python loader with finale's limits on depth and alias expansion."""
+    # A known difference from a cluster: this reads YAML 1.2, so plain `yes`, `on`, `y` stay
+    # strings and `0755` is 755, while kubectl turns manifests into JSON with sigs.k8s.io/yaml,
+    # whose go-yaml v2 (resolve.go, resolveMapList and strconv.ParseInt base 0) reads them as
+    # true and 493. Quoting such values makes both agree.
     limits = limits or limits_from_env(os.environ)
     yaml = YAML(typ="safe", pure=True)
     yaml.Scanner = _DepthLimitedScanner
