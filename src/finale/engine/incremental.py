@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Callable, Iterable, Mapping, Set
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from finale.core.tekton import dag, run_condition, skips
@@ -123,7 +123,7 @@ class Incremental:
         self.skips = {t.name: facts.skips[t.name] for t in self.spec.tasks if t.name in facts.skips}
         self.skips = dict(sorted(self.skips.items(), key=lambda item: self.rank[item[0]]))
         self.done = {t.name for t in self.spec.tasks if facts.is_done(t.name)}
-        self.candidates = {t.name for t in self.spec.tasks if self._is_candidate(facts, t)}
+        self.candidates = {t.name for t in self.spec.tasks if self._is_candidate(facts, facts.skips, t)}
         self.buckets = {t.name: run_condition.bucket(facts, t) for t in self.spec.all_tasks()}
         self.counts = dict.fromkeys(run_condition.Counts.__dataclass_fields__, 0)
         for bucket in self.buckets.values():
@@ -133,14 +133,12 @@ class Incremental:
     # --- an incremental pass ---------------------------------------------------------------
 
     def _step(self, facts: RunFacts, changed: Set[str]) -> Pass:
-        facts.know_stopping(bool(self.stopping))
-        facts.skips.update(self.skips)
+        facts = replace(facts, stopping=bool(self.stopping))
         self.reorder = False
         moved = self._recompute(facts, changed)
         if self.reorder:
             self.skips = dict(sorted(self.skips.items(), key=lambda item: self.rank[item[0]]))
-            facts.skips.clear()
-            facts.skips.update(self.skips)
+        facts = replace(facts, skips=self.skips)
         queue_open = facts.spec_status == SpecStatus.NONE and not facts.is_stopping()
         candidates = sorted(self.candidates, key=self.index.__getitem__)
         if queue_open and any(skips.candidate_missing(facts, self.tasks[n]) for n in candidates):
@@ -148,10 +146,9 @@ class Incremental:
             return self._rebuild(facts.fresh())
         dag_done = len(self.done) == len(self.spec.tasks)
         if dag_done:
-            for task in self.spec.finally_:
-                reason = skips.finally_skip(facts, task)
-                if reason is not None:
-                    facts.skips[task.name] = reason
+            finals = skips.finally_skips(facts)
+            if finals:
+                facts = replace(facts, skips={**facts.skips, **finals})
         self._recount(facts, [*changed, *moved, *(t.name for t in self.spec.finally_)])
         return Pass(
             facts=facts,
@@ -182,27 +179,24 @@ class Incremental:
         """Recompute one DAG task's skip, done and candidate state; True when skip or done moved."""
         self.refreshed += 1
         name = task.name
-        view = facts if name not in self.forward else self._before(facts, name)
-        reason = skips.dag_skip(view, task)
+        reason = skips.dag_skip(facts, task, self.skips if name not in self.forward else self._before(name))
         skip_moved = reason != self.skips.get(name)
         if skip_moved:
             self.reorder = True
             _set_or_drop(self.skips, name, reason)
-            _set_or_drop(facts.skips, name, reason)
-        done_moved = _toggle(self.done, name, facts.is_done(name))
-        _toggle(self.candidates, name, self._is_candidate(facts, task))
+        done_moved = _toggle(self.done, name, skips.is_done(facts, self.skips, name))
+        _toggle(self.candidates, name, self._is_candidate(facts, self.skips, task))
         return skip_moved or done_moved
 
-    def _before(self, facts: RunFacts, name: str) -> RunFacts:
-        """The facts as the reference has them when it reaches `name`: earlier skips only."""
-        view = facts.fresh()
-        view.know_stopping(bool(self.stopping))
-        view.skips.update((n, r) for n, r in facts.skips.items() if self.rank[n] < self.rank[name])
-        return view
+    def _before(self, name: str) -> dict[str, SkipReason]:
+        """The skips as the reference has them when it reaches `name`: earlier ones only."""
+        return {n: r for n, r in self.skips.items() if self.rank[n] < self.rank[name]}
 
     @staticmethod
-    def _is_candidate(facts: RunFacts, task: PipelineTask) -> bool:
-        return not facts.is_scheduled(task.name) and task.name not in facts.skips and facts.parents_done(task)
+    def _is_candidate(facts: RunFacts, skipped: Mapping[str, SkipReason], task: PipelineTask) -> bool:
+        return (
+            not facts.is_scheduled(task.name) and task.name not in skipped and skips.parents_done(facts, skipped, task)
+        )
 
     # --- flags and counts ------------------------------------------------------------------
 

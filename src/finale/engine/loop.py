@@ -11,6 +11,7 @@ import queue
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from types import MappingProxyType
 from typing import Any, Literal
 
 from finale.core.tekton import run_condition
@@ -95,7 +96,7 @@ class Engine:
         self.tracker: Tracker | None = None
         self.has_cel = False
         self.indexes = False
-        self.dag_index: dict[str, PipelineTask] = {}
+        self.dag_index: Mapping[str, PipelineTask] = {}
         self.finally_start: float | None = None
         self.reported_skips: set[str] = set()
         self.start = 0.0
@@ -118,7 +119,7 @@ class Engine:
                 None, run_condition.Condition(ConditionStatus.FALSE, prepared.reason, prepared.message), None
             )
         spec, parents = prepared
-        return self._loop(spec, parents)
+        return self._loop(spec, MappingProxyType(dict(parents)))  # read-only: no copy per pass
 
     # --- the loop --------------------------------------------------------------------------
 
@@ -127,7 +128,7 @@ class Engine:
             self.tracker = self.make_tracker(spec, parents)
             self.has_cel = any(w.cel for t in spec.all_tasks() for w in t.when)
             self.indexes = indexes_results(spec)
-            self.dag_index = {t.name: t for t in spec.tasks}
+            self.dag_index = MappingProxyType({t.name: t for t in spec.tasks})
         facts = RunFacts(
             spec=spec,
             parents=parents,

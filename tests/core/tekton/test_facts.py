@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from tekton_tables import make_facts
 
@@ -75,3 +77,16 @@ def test_stopping(states: str, stopping: bool) -> None:
 def test_results_of_a_finished_task_only() -> None:
     facts = make_facts(TWO, "a=ok b=running", results={"a": {"r": "x"}, "b": {"r": "y"}})
     assert (facts.results_of("a"), facts.results_of("b")) == ({"r": "x"}, None)
+
+
+def test_facts_are_a_value_nothing_can_change() -> None:
+    skips = {"b": SkipReason.WHEN}
+    facts = make_facts(TWO, "a=ok", skips=skips)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        facts.now = 1.0  # type: ignore[misc]
+    for mapping in (facts.skips, facts.taskruns, facts.parents, facts.validation_failed, facts.dag_index):
+        with pytest.raises(TypeError):
+            mapping["x"] = ()  # type: ignore[index]
+    skips["a"] = SkipReason.WHEN  # the caller's dict was copied, not shared
+    assert dict(facts.skips) == {"b": SkipReason.WHEN}
+    assert not hasattr(facts, "__dict__")  # slots: no attribute can be added either

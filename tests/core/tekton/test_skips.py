@@ -141,3 +141,14 @@ def test_a_result_never_emitted_fails_the_consumer_s_validation_not_a_skip() -> 
     }
     assert dict(facts.skips) == {"f": SkipReason.MISSING_RESULTS}
     assert ready_dag_tasks(facts) == ()
+
+
+def test_compute_skips_returns_new_facts_and_leaves_its_argument_as_it_was() -> None:
+    # RESULTS with a=ok but no result: b fails validation, which makes the run stopping.
+    before = make_facts(RESULTS, "a=ok")
+    after = compute_skips(before)
+    assert after is not before
+    assert dict(after.validation_failed) and after.is_stopping()
+    assert dict(before.skips) == {} and dict(before.validation_failed) == {} and not before.is_stopping()
+    guarded = make_facts(GUARDED, "a=ok")
+    assert dict(compute_skips(guarded).skips) and dict(guarded.skips) == {}

@@ -1,4 +1,4 @@
-"""Per-pass facts of a PipelineRun: task predicates, stopping, skip reasons, task statuses.
+"""Per-pass facts of a PipelineRun, an immutable value: task predicates, stopping, skip reasons, statuses.
 
 Like Tekton's controller, everything here is recomputed from the TaskRuns on every pass, so a
 skip reason reported at the end is the one the final state gives (spec §0.5, §3.7).
@@ -7,7 +7,9 @@ skip reason reported at the end is the one the final state gives (spec §0.5, §
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+from typing import Any
 
 from finale.core.tekton.dag import edge_sources
 from finale.core.tekton.model import PipelineSpec, PipelineTask, SpecStatus, Timeouts
@@ -30,7 +32,6 @@ class Resolved:
 
     task: PipelineTask
     missing: tuple[tuple[str, str], ...] = ()
-    source: PipelineTask | None = None  # the task as written, before substitution
 
     @property
     def has_guard_refs(self) -> bool:
@@ -38,40 +39,38 @@ class Resolved:
         return bool(result_refs({"params": self.task.raw.get("params"), "when": self.task.raw.get("when")}))
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RunFacts:
+    """One pass's facts: a value. Skips and validation failures come in a new value (`skips.py`)."""
+
     spec: PipelineSpec
     parents: Mapping[str, tuple[str, ...]]
     taskruns: Mapping[str, tuple[TaskRunState, ...]]
-    validation_failed: dict[str, str] = field(default_factory=dict)  # this pass's, see skips.py
+    validation_failed: Mapping[str, str] = field(default_factory=dict)  # this pass's, see skips.py
     spec_status: SpecStatus = SpecStatus.NONE
     timeouts: Timeouts = field(default_factory=Timeouts)
     start: float = 0.0
     finally_start: float | None = None
     now: float = 0.0
-    skips: dict[str, SkipReason] = field(default_factory=dict)
+    skips: Mapping[str, SkipReason] = field(default_factory=dict)
     # DAG tasks by name: a caller making facts on every pass hands in one it keeps.
-    dag_index: dict[str, PipelineTask] = field(default_factory=dict)
-    # Built once per pass: the facts of a pass never change once made.
-    _results: list[Replacements] = field(default_factory=list)
-    _stopping: list[bool] = field(default_factory=list)
-    _outcomes: dict[str, str] = field(default_factory=dict)
-    _statuses: list[Replacements] = field(default_factory=list)
-    _resolved: dict[str, Resolved] = field(default_factory=dict)  # DAG tasks: no statuses in them
+    dag_index: Mapping[str, PipelineTask] = field(default_factory=dict)
+    # Whether the run is stopping; None: worked out here. A caller that keeps it up to date as
+    # TaskRuns change (the incremental engine) hands it in instead of paying a scan per pass.
+    stopping: bool | None = None
+
+    def __post_init__(self) -> None:
+        # Read-only views of private copies, so no holder can change the facts once made.
+        for name in ("parents", "taskruns", "validation_failed", "skips", "dag_index"):
+            object.__setattr__(self, name, _read_only(getattr(self, name)))
+        if not self.dag_index and self.spec.tasks:
+            object.__setattr__(self, "dag_index", MappingProxyType({t.name: t for t in self.spec.tasks}))
+        if self.stopping is None:
+            object.__setattr__(self, "stopping", self._any_stopping_task())
 
     def fresh(self) -> RunFacts:
-        """The same inputs with nothing worked out yet: no skips, failures or cached answers."""
-        return RunFacts(
-            spec=self.spec,
-            parents=self.parents,
-            taskruns=self.taskruns,
-            spec_status=self.spec_status,
-            timeouts=self.timeouts,
-            start=self.start,
-            finally_start=self.finally_start,
-            now=self.now,
-            dag_index=self.dag_index,
-        )
+        """The same inputs with nothing worked out yet: no skips, validation failures or stopping."""
+        return replace(self, skips={}, validation_failed={}, stopping=None)
 
     # --- task predicates (spec §2.5) -------------------------------------------------------
 
@@ -82,21 +81,13 @@ class RunFacts:
         return bool(self.runs_of(name))
 
     def _outcome(self, name: str) -> str:
-        """ "succeeded", "failed" (all finished, one False), or "" (none, or still running).
-
-        Asked for every task on every pass, so each pass works it out once per task.
-        """
-        outcome = self._outcomes.get(name)
-        if outcome is None:
-            runs = self.runs_of(name)
-            if runs and all(r.succeeded for r in runs):
-                outcome = "succeeded"
-            elif runs and all(r.finished for r in runs) and any(r.failed for r in runs):
-                outcome = "failed"
-            else:
-                outcome = ""
-            self._outcomes[name] = outcome
-        return outcome
+        """ "succeeded", "failed" (all finished, one False), or "" (none, or still running)."""
+        runs = self.runs_of(name)
+        if runs and all(r.succeeded for r in runs):
+            return "succeeded"
+        if runs and all(r.finished for r in runs) and any(r.failed for r in runs):
+            return "failed"
+        return ""
 
     def is_successful(self, name: str) -> bool:
         return self._outcome(name) == "succeeded"
@@ -113,29 +104,23 @@ class RunFacts:
     def is_running(self, name: str) -> bool:
         return self.is_scheduled(name) and not self.is_successful(name) and not self.is_failure(name)
 
-    def is_done(self, name: str) -> bool:
-        return bool(self._outcome(name)) or name in self.skips or name in self.validation_failed
+    def has_ended(self, name: str) -> bool:
+        """Succeeded or failed (`is_successful` or `is_failure`)."""
+        return bool(self._outcome(name))
 
-    def add_validation_failures(self, failures: Mapping[str, str]) -> None:
-        """Record this pass's failed candidates; they make the run stopping from now on."""
-        self.validation_failed.update(failures)
-        self._stopping.clear()
+    def is_done(self, name: str) -> bool:
+        return self.has_ended(name) or name in self.skips or name in self.validation_failed
 
     # --- run-level predicates --------------------------------------------------------------
 
     def is_stopping(self) -> bool:
-        if not self._stopping:
-            self._stopping.append(
-                any(
-                    not t.continues_on_error and (self.is_failure(t.name) or t.name in self.validation_failed)
-                    for t in self.spec.tasks
-                )
-            )
-        return self._stopping[0]
+        return bool(self.stopping)
 
-    def know_stopping(self, stopping: bool) -> None:
-        """Take `is_stopping` from a caller that keeps it up to date as TaskRuns change."""
-        self._stopping[:] = [stopping]
+    def _any_stopping_task(self) -> bool:
+        return any(
+            not t.continues_on_error and (self.is_failure(t.name) or t.name in self.validation_failed)
+            for t in self.spec.tasks
+        )
 
     def pipeline_timed_out(self) -> bool:
         limit = self.timeouts.pipeline
@@ -210,9 +195,7 @@ class RunFacts:
         A key names its task, so substituting a document needs only the tasks it names.
         """
         if names is None:
-            if not self._results:
-                self._results.append(self.result_replacements(t.name for t in self.spec.tasks))
-            return self._results[0]
+            names = [t.name for t in self.spec.tasks]
         rep = Replacements()
         for name in names:
             results = self.results_of(name) if name in self._dag_tasks() else None
@@ -221,14 +204,12 @@ class RunFacts:
         return rep
 
     def status_replacements(self) -> Replacements:
-        """`$(tasks.status)`, `$(tasks.<t>.status)` and `.reason`: worked out once per pass."""
-        if not self._statuses:
-            rep = Replacements(strings={"tasks.status": self.aggregate_status()})
-            for t in self.spec.tasks:
-                rep.strings[f"tasks.{t.name}.status"] = self.task_status(t.name)
-                rep.strings[f"tasks.{t.name}.reason"] = self.task_reason(t.name)
-            self._statuses.append(rep)
-        return self._statuses[0]
+        """`$(tasks.status)`, `$(tasks.<t>.status)` and `.reason`."""
+        rep = Replacements(strings={"tasks.status": self.aggregate_status()})
+        for t in self.spec.tasks:
+            rep.strings[f"tasks.{t.name}.status"] = self.task_status(t.name)
+            rep.strings[f"tasks.{t.name}.reason"] = self.task_reason(t.name)
+        return rep
 
     def matrix_replacements(self, names: Iterable[str] | None = None) -> Replacements:
         """`$(tasks.<t>.matrix.length)` and `$(tasks.<t>.matrix.<result>.length)`.
@@ -251,26 +232,16 @@ class RunFacts:
         return rep
 
     def _dag_tasks(self) -> Mapping[str, PipelineTask]:
-        if not self.dag_index and self.spec.tasks:
-            self.dag_index.update((t.name, t) for t in self.spec.tasks)
         return self.dag_index
 
-    def resolve(self, task: PipelineTask, *, statuses: bool = True) -> Resolved:
+    def resolve(self, task: PipelineTask, *, statuses: bool = True, states: Replacements | None = None) -> Resolved:
         """Substitute finished results (and statuses, in finally) into a PipelineTask.
 
         Status variables are not substituted inside an embedded taskSpec (spec §4.2), nor when
         `statuses` is False: reconcile resolves every task without them and only a finally task
         about to start gets them (ApplyPipelineTaskStateContext in runNextSchedulableTask).
+        `states` is `status_replacements()`, passed in by a caller resolving several finally tasks.
         """
-        if task.is_finally:
-            return self._resolve(task, statuses=statuses)
-        # A DAG task's resolution reads only TaskRuns, which a pass never changes.
-        resolved = self._resolved.get(task.name)
-        if resolved is None or resolved.source is not task:
-            resolved = self._resolved[task.name] = self._resolve(task, statuses=False)
-        return resolved
-
-    def _resolve(self, task: PipelineTask, *, statuses: bool) -> Resolved:
         missing = []
         for producer, result in result_refs(edge_sources(task)):
             results = self.results_of(producer)
@@ -283,6 +254,10 @@ class RunFacts:
         matrix_rep = self.matrix_replacements(named_tasks({k: raw.get(k) for k in _MATRIX_CONTEXT_FIELDS}))
         raw = {k: apply_deep(v, matrix_rep) if k in _MATRIX_CONTEXT_FIELDS else v for k, v in raw.items()}
         if task.is_finally and statuses:
-            states = self.status_replacements()
+            states = self.status_replacements() if states is None else states
             raw = {k: v if k == "taskSpec" else apply_deep(v, states) for k, v in raw.items()}
-        return Resolved(task=pipeline_task(raw, is_finally=task.is_finally), missing=tuple(missing), source=task)
+        return Resolved(task=pipeline_task(raw, is_finally=task.is_finally), missing=tuple(missing))
+
+
+def _read_only(mapping: Mapping[str, Any]) -> Mapping[str, Any]:
+    return mapping if isinstance(mapping, MappingProxyType) else MappingProxyType(dict(mapping))

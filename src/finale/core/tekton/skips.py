@@ -6,7 +6,8 @@ false, parent skipped, results missing, pipeline timeout, tasks timeout, empty m
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from dataclasses import replace
 
 from finale.core.tekton import dag
 from finale.core.tekton import when as when_rules
@@ -14,7 +15,7 @@ from finale.core.tekton.dag import edge_sources
 from finale.core.tekton.facts import Resolved, RunFacts
 from finale.core.tekton.model import PipelineTask, SpecStatus
 from finale.core.tekton.reasons import SkipReason
-from finale.core.tekton.variables import result_refs
+from finale.core.tekton.variables import Replacements, result_refs
 
 
 def topological(facts: RunFacts) -> Iterator[PipelineTask]:
@@ -24,15 +25,24 @@ def topological(facts: RunFacts) -> Iterator[PipelineTask]:
         yield by_name[name]
 
 
-def _parent_skipped(facts: RunFacts, task: PipelineTask) -> bool:
+def is_done(facts: RunFacts, skipped: Mapping[str, SkipReason], name: str) -> bool:
+    """`facts.is_done` with the skips found so far in this pass."""
+    return facts.has_ended(name) or name in skipped or name in facts.validation_failed
+
+
+def parents_done(facts: RunFacts, skipped: Mapping[str, SkipReason], task: PipelineTask) -> bool:
+    return all(is_done(facts, skipped, p) for p in facts.parents.get(task.name, ()))
+
+
+def _parent_skipped(skipped: Mapping[str, SkipReason], facts: RunFacts, task: PipelineTask) -> bool:
     for parent in facts.parents.get(task.name, ()):
-        reason = facts.skips.get(parent)
+        reason = skipped.get(parent)
         if reason is not None and reason != SkipReason.WHEN:
             return True
     return False
 
 
-def _results_missing(facts: RunFacts, task: PipelineTask, resolved: Resolved) -> bool:
+def _results_missing(skipped: Mapping[str, SkipReason], task: PipelineTask, resolved: Resolved) -> bool:
     # skipBecauseResultReferencesAreMissing: only tasks with a result reference in params or
     # when qualify; the first unresolvable reference names the producer that decides.
     if not resolved.has_guard_refs or not resolved.missing:
@@ -40,7 +50,7 @@ def _results_missing(facts: RunFacts, task: PipelineTask, resolved: Resolved) ->
     if task.is_finally or task.continues_on_error:
         return True
     producer = resolved.missing[0][0]
-    return facts.skips.get(producer) == SkipReason.WHEN
+    return skipped.get(producer) == SkipReason.WHEN
 
 
 def _empty_matrix(task: PipelineTask) -> bool:
@@ -50,7 +60,9 @@ def _empty_matrix(task: PipelineTask) -> bool:
     )
 
 
-def dag_skip(facts: RunFacts, task: PipelineTask) -> SkipReason | None:
+def dag_skip(facts: RunFacts, task: PipelineTask, skipped: Mapping[str, SkipReason] | None = None) -> SkipReason | None:
+    """Why a DAG task is skipped; `skipped`: the skips found so far (default: `facts.skips`)."""
+    skipped = facts.skips if skipped is None else skipped
     if facts.is_scheduled(task.name) or task.name in facts.validation_failed:
         return None
     if facts.is_stopping():
@@ -61,16 +73,15 @@ def dag_skip(facts: RunFacts, task: PipelineTask) -> SkipReason | None:
         return SkipReason.GRACEFULLY_STOPPED
     # Guards come before the parent check (pipelinerunresolution.go `skip`), so a guarded task
     # under a skipped parent reports its own when skip and does not cascade to its children.
-    parents_done = facts.parents_done(task)
-    resolved = facts.resolve(task) if parents_done else None
+    resolved = facts.resolve(task) if parents_done(facts, skipped, task) else None
     if resolved is not None and not when_rules.all_allow(resolved.task.when):
         return SkipReason.WHEN
-    if _parent_skipped(facts, task):
+    if _parent_skipped(skipped, facts, task):
         return SkipReason.PARENT_SKIPPED
     if resolved is None:
         # The remaining checks wait for the parents, except the empty matrix one.
         return SkipReason.EMPTY_MATRIX if _empty_matrix(task) else None
-    if _results_missing(facts, task, resolved):
+    if _results_missing(skipped, task, resolved):
         return SkipReason.MISSING_RESULTS
     if facts.pipeline_timed_out():
         return SkipReason.PIPELINE_TIMEOUT
@@ -81,11 +92,12 @@ def dag_skip(facts: RunFacts, task: PipelineTask) -> SkipReason | None:
     return None
 
 
-def finally_skip(facts: RunFacts, task: PipelineTask) -> SkipReason | None:
+def finally_skip(facts: RunFacts, task: PipelineTask, states: Replacements | None = None) -> SkipReason | None:
+    """Why a finally task is skipped; `states`: `facts.status_replacements()` if already made."""
     if facts.is_scheduled(task.name):
         return None
-    resolved = facts.resolve(task)
-    if _results_missing(facts, task, resolved):
+    resolved = facts.resolve(task, states=states)
+    if _results_missing(facts.skips, task, resolved):
         return SkipReason.MISSING_RESULTS
     if not when_rules.all_allow(resolved.task.when):
         return SkipReason.WHEN
@@ -98,12 +110,14 @@ def finally_skip(facts: RunFacts, task: PipelineTask) -> SkipReason | None:
     return None
 
 
-def _dag_skips(facts: RunFacts) -> None:
-    facts.skips.clear()
+def _dag_skips(facts: RunFacts) -> RunFacts:
+    """The facts with the DAG tasks' skips, each found with the skips before it in DAG order."""
+    found: dict[str, SkipReason] = {}
     for task in topological(facts):
-        reason = dag_skip(facts, task)
+        reason = dag_skip(facts, task, found)
         if reason is not None:
-            facts.skips[task.name] = reason
+            found[task.name] = reason
+    return replace(facts, skips=found)
 
 
 def _is_queue_open(facts: RunFacts) -> bool:
@@ -175,16 +189,28 @@ def ready_dag_tasks(facts: RunFacts) -> tuple[PipelineTask, ...]:
 
 
 def compute_skips(facts: RunFacts) -> RunFacts:
-    """Fill `facts.skips` (and this pass's validation failures): DAG tasks, then finally."""
-    _dag_skips(facts)
+    """New facts with the skips (and this pass's validation failures): DAG tasks, then finally.
+
+    `facts` itself is left as it is; its own skips are not read.
+    """
+    facts = _dag_skips(facts)
     failures = _validation_failures(facts)
     if failures:
         # The failures make the run stopping, and skips are recomputed (ResetSkippedCache).
-        facts.add_validation_failures(failures)
-        _dag_skips(facts)
+        facts = _dag_skips(replace(facts, validation_failed={**facts.validation_failed, **failures}, stopping=None))
     if facts.dag_done():
-        for task in facts.spec.finally_:
-            reason = finally_skip(facts, task)
-            if reason is not None:
-                facts.skips[task.name] = reason
+        finals = finally_skips(facts)
+        if finals:
+            facts = replace(facts, skips={**facts.skips, **finals})
     return facts
+
+
+def finally_skips(facts: RunFacts) -> dict[str, SkipReason]:
+    """The finally tasks' skips, from facts whose DAG skips are complete."""
+    found: dict[str, SkipReason] = {}
+    states = facts.status_replacements() if facts.spec.finally_ else None  # once for all of them
+    for task in facts.spec.finally_:
+        reason = finally_skip(facts, task, states)
+        if reason is not None:
+            found[task.name] = reason
+    return found
