@@ -143,7 +143,7 @@ TASK_VALUES = {
 
 @st.composite
 def pipelines(draw: st.DrawFn) -> tuple[dict[str, Any], set[str]]:
-    count = draw(st.integers(1, 5))
+    count = draw(st.integers(1, 6))
     tasks: list[dict[str, Any]] = []
     for i in range(count):
         task: dict[str, Any] = {"name": f"t{i}", "taskSpec": STEP}
