@@ -50,7 +50,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "report": ("finale.cli.commands.report", "post a commit status to GitLab, retrying transient failures"),
     "serve": (
         "finale.cli.commands.serve",
-        "report Tekton PipelineRun CloudEvents to GitLab as commit statuses (no pipeline edits)",
+        "report how PipelineRuns end to GitLab, from CloudEvents and the Kubernetes API (no pipeline edits)",
     ),
     "gitlab-emulator": (
         "finale.cli.commands.gitlab_emulator",
