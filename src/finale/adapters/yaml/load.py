@@ -132,21 +132,24 @@ class SourceDoc:
     data: Mapping[str, Any]
 
 
+def plain_scalar(value: Any) -> Any:
+    """A constructed scalar as a plain Python value (a timestamp becomes the text Python prints)."""
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
+    return str(value)
+
+
 def _plain(node: Any) -> Any:
     """Turn ruamel's tagged scalars and ordered maps into plain Python values."""
     if isinstance(node, Mapping):
         return {str(k): _plain(v) for k, v in node.items()}
     if isinstance(node, list):
         return [_plain(v) for v in node]
-    if isinstance(node, bool) or node is None:
-        return node
-    if isinstance(node, int):
-        return int(node)
-    if isinstance(node, float):
-        return float(node)
-    if isinstance(node, str):
-        return str(node)
-    return str(node)
+    return plain_scalar(node)
 
 
 @contextmanager
@@ -194,14 +197,36 @@ def parse_text(text: str, source: str, limits: Limits | None = None) -> list[Sou
             f"{source}: not YAML text: it holds NUL bytes (a binary file?)\n"
             "  fix: give the YAML or JSON file (UTF-8 text)"
         )
-    yaml = safe_loader(source, limits)
-    with syntax_errors_named(source):
-        raw_docs = [_plain(d) for d in yaml.load_all(io.StringIO(text)) if d is not None]
+    raw_docs = [d for d in load_documents_safely(text, source, limits) if d is not None]
     docs: list[SourceDoc] = []
     for index, raw in enumerate(raw_docs):
         name = source if len(raw_docs) == 1 else f"{source}#{index + 1}"
         docs.extend(_flatten(raw, name))
     return docs
+
+
+# Below this many characters ruamel's parse (about 4 ms a KiB) costs less than importing PyYAML.
+FAST_MIN_CHARS = 4096
+
+
+def load_documents_safely(text: str, source: str, limits: Limits) -> list[Any]:
+    """Each document's plain value: libyaml's C parser when it reads the text plainly, else (and for
+    every error or limit, so messages stay the same) the pure-Python loader."""
+    if len(text) >= FAST_MIN_CHARS:
+        # Imported here: PyYAML costs about as much start-up as it saves on a small file.
+        from finale.adapters.yaml.fast import load_documents
+
+        fast = load_documents(text, max_depth=limits.max_depth, max_alias_nodes=limits.max_alias_nodes)
+        if fast is not None:
+            return fast
+    return reference_documents(text, source, limits)
+
+
+def reference_documents(text: str, source: str, limits: Limits) -> list[Any]:
+    """Each document's plain value read by ruamel's pure-Python safe loader."""
+    yaml = safe_loader(source, limits)
+    with syntax_errors_named(source):
+        return [_plain(d) for d in yaml.load_all(io.StringIO(text))]
 
 
 def _flatten(data: Any, source: str) -> Iterable[SourceDoc]:
