@@ -32,8 +32,8 @@
      |                           (kubernetes_emulator/replies.py)
      +-- GitError                the emulator could not read its repository
      |                           (gitlab_emulator/repo.py)
-     +-- FastReadDeclined        libyaml's reader steps aside for ruamel's; caught where
-                                 raised, never shown (adapters/yaml/fast.py)
+     +-- SubsetDeclined          the quick YAML reader steps aside for ruamel's; caught where
+                                 raised, never shown (adapters/yaml/scalars.py)
 
 A failed step, task or run is a status, never an exception: the engine turns the errors it
 catches into conditions. Anything outside this tree reaching the CLI is a bug (exit 3).

@@ -70,8 +70,23 @@ def test_version_does_not_even_load_typing_or_dataclasses() -> None:
     assert done.stdout.splitlines() == ["finale 0.1.0", "False False False"]
 
 
-def test_validate_loads_the_yaml_reader_but_no_engine_server_or_database() -> None:
-    loaded = _loaded_after("from finale.cli.main import main", "main(['validate', '--help'])")
+PIPELINE = (
+    "apiVersion: tekton.dev/v1\nkind: Pipeline\nmetadata:\n  name: p\nspec:\n  tasks:\n"
+    "    - name: a\n      taskSpec:\n        steps:\n          - image: busybox\n            script: |\n"
+    "              echo hi\n"
+)
+
+
+def test_validate_of_an_ordinary_file_loads_no_yaml_library_engine_server_or_database(tmp_path: Path) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text(PIPELINE, encoding="utf-8")
+    assert _loaded_after("from finale.cli.main import main", f"main(['validate', '-f', {str(path)!r}])") == set()
+
+
+def test_validate_reads_unusual_yaml_with_ruamel(tmp_path: Path) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text(PIPELINE.replace("name: p", "name: !!str p"), encoding="utf-8")
+    loaded = _loaded_after("from finale.cli.main import main", f"main(['validate', '-f', {str(path)!r}])")
     assert {m for m in loaded if m == "ruamel" or m.startswith("ruamel.")}
     assert {m for m in loaded if not m.startswith("ruamel")} == set()
 

@@ -6,25 +6,19 @@ deeper than a depth limit, and aliases expanding to more nodes than a limit (a Y
 
 from __future__ import annotations
 
-import io
 import os
 import sys
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import Any, NamedTuple
 
-from ruamel.yaml import YAML
-from ruamel.yaml.composer import Composer, MaxDepthExceededError
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.nodes import MappingNode, Node, SequenceNode
-from ruamel.yaml.scanner import Scanner
+from finale.adapters.yaml.subset import read_subset
+from finale.errors import InputError
 
-from finale.errors import InputError, YamlSyntaxError
+# NamedTuples, not dataclasses, here: `finale validate` starts without importing `dataclasses`
+# (and `inspect` with it).
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Limits:
+class Limits(NamedTuple):
     """What one file may cost. Each is raised with the environment variable it is named by."""
 
     # etcd refuses objects over 1.5 MiB (its --max-request-bytes default), so no real Tekton
@@ -57,121 +51,14 @@ def limits_from_env(env: Mapping[str, str]) -> Limits:
     return Limits(**values)
 
 
-# Set on the YAML object, read by its scanner and composer (ruamel builds them itself).
-_ALIAS_ATTR = "finale_max_alias_nodes"
-_SOURCE_ATTR = "finale_source"
-
-
-def _raise_limit(loader: Any, kind: str, limit: int, mark: Any) -> None:
-    what = {
-        "max_depth": f"nested deeper than {limit} levels",
-        "max_alias_nodes": f"aliases expand to more than {limit} nodes (a YAML alias bomb?)",
-    }[kind]
-    raise _limit_error(getattr(loader, _SOURCE_ATTR, "<input>"), what, LIMIT_ENV[kind], limit, mark)
-
-
-class _DepthLimitedScanner(Scanner):
-    """Stops at the first `[` or `{` over the depth limit: the scanner's work per token grows
-    with the flow depth, so 5,000 nested `[` would otherwise take seconds before any check."""
-
-    def fetch_flow_collection_start(self, TokenClass: Any, to_push: str) -> None:
-        limit = self.loader.max_depth
-        if limit and len(self.flow_context) >= limit:
-            _raise_limit(self.loader, "max_depth", limit, self.reader.get_mark())
-        super().fetch_flow_collection_start(TokenClass, to_push)
-
-
-class _AliasCountingComposer(Composer):
-    """Counts the nodes each alias stands for, as if expanded, and stops over the limit."""
-
-    def __init__(self, loader: Any = None) -> None:
-        super().__init__(loader)
-        self.alias_nodes = 0
-        self.sizes: dict[int, int] = {}
-
-    def return_alias(self, a: Any) -> Any:
-        self.alias_nodes += self._size(a)
-        limit = getattr(self.loader, _ALIAS_ATTR, Limits().max_alias_nodes)
-        if self.alias_nodes > limit:
-            _raise_limit(self.loader, "max_alias_nodes", limit, a.start_mark)
-        return a
-
-    def _size(self, node: Node) -> int:
-        if id(node) not in self.sizes:
-            if isinstance(node, MappingNode):
-                size = 1 + sum(self._size(k) + self._size(v) for k, v in node.value)
-            elif isinstance(node, SequenceNode):
-                size = 1 + sum(self._size(v) for v in node.value)
-            else:
-                size = 1
-            self.sizes[id(node)] = size
-        return self.sizes[id(node)]
-
-
-def safe_loader(source: str, limits: Limits | None = None) -> YAML:
-    """The safe, pure-Python loader with finale's limits on depth and alias expansion."""
-    # A known difference from a cluster: this reads YAML 1.2, so plain `yes`, `on`, `y` stay
-    # strings and `0755` is 755, while kubectl turns manifests into JSON with sigs.k8s.io/yaml,
-    # whose go-yaml v2 (resolve.go, resolveMapList and strconv.ParseInt base 0) reads them as
-    # true and 493. Quoting such values makes both agree.
-    limits = limits or limits_from_env(os.environ)
-    yaml = YAML(typ="safe", pure=True)
-    yaml.Scanner = _DepthLimitedScanner
-    yaml.Composer = _AliasCountingComposer
-    yaml.max_depth = limits.max_depth
-    setattr(yaml, _ALIAS_ATTR, limits.max_alias_nodes)
-    setattr(yaml, _SOURCE_ATTR, source)
-    return yaml
-
-
-@dataclass(frozen=True, slots=True)
-class SourceDoc:
+class SourceDoc(NamedTuple):
     """One Kubernetes-style object and where it came from (`file` or `file#2`)."""
 
     source: str
     data: Mapping[str, Any]
 
 
-def plain_scalar(value: Any) -> Any:
-    """A constructed scalar as a plain Python value (a timestamp becomes the text Python prints)."""
-    if isinstance(value, bool) or value is None:
-        return value
-    if isinstance(value, int):
-        return int(value)
-    if isinstance(value, float):
-        return float(value)
-    return str(value)
-
-
-def _plain(node: Any) -> Any:
-    """Turn ruamel's tagged scalars and ordered maps into plain Python values."""
-    if isinstance(node, Mapping):
-        return {str(k): _plain(v) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_plain(v) for v in node]
-    return plain_scalar(node)
-
-
-@contextmanager
-def syntax_errors_named(source: str) -> Iterator[None]:
-    """Turn the YAML library's parse errors into YamlSyntaxError naming file:line:column."""
-    try:
-        yield
-    except MaxDepthExceededError as exc:
-        limit = int(os.environ.get(LIMIT_ENV["max_depth"], "") or Limits().max_depth)
-        what = f"nested deeper than {limit} levels"
-        raise _limit_error(source, what, LIMIT_ENV["max_depth"], limit, exc.problem_mark) from None
-    except RecursionError:
-        raise YamlSyntaxError(f"{source}: nested too deeply to read") from None
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source
-        raise YamlSyntaxError(f"{where}: not valid YAML: {exc.problem or exc}") from None
-    except YAMLError as exc:
-        raise YamlSyntaxError(f"{source}: not valid YAML: {exc}") from None
-
-
-def _limit_error(source: str, what: str, env: str, limit: int, mark: Any) -> InputError:
+def limit_error(source: str, what: str, env: str, limit: int, mark: Any) -> InputError:
     where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark is not None else source
     return InputError(
         f"{where}: {what}; finale refuses it\n"
@@ -205,28 +92,15 @@ def parse_text(text: str, source: str, limits: Limits | None = None) -> list[Sou
     return docs
 
 
-# Below this many characters ruamel's parse (about 4 ms a KiB) costs less than importing PyYAML.
-FAST_MIN_CHARS = 4096
-
-
 def load_documents_safely(text: str, source: str, limits: Limits) -> list[Any]:
-    """Each document's plain value: libyaml's C parser when it reads the text plainly, else (and for
-    every error or limit, so messages stay the same) the pure-Python loader."""
-    if len(text) >= FAST_MIN_CHARS:
-        # Imported here: PyYAML costs about as much start-up as it saves on a small file.
-        from finale.adapters.yaml.fast import load_documents
+    """Each document's plain value: read by `subset.py` when the text is ordinary YAML, else (and
+    for every error or limit, so messages stay the same) by ruamel's loader."""
+    fast = read_subset(text, max_depth=limits.max_depth, max_alias_nodes=limits.max_alias_nodes)
+    if fast is not None:
+        return fast
+    from finale.adapters.yaml.reference import reference_documents  # ruamel: only when needed
 
-        fast = load_documents(text, max_depth=limits.max_depth, max_alias_nodes=limits.max_alias_nodes)
-        if fast is not None:
-            return fast
     return reference_documents(text, source, limits)
-
-
-def reference_documents(text: str, source: str, limits: Limits) -> list[Any]:
-    """Each document's plain value read by ruamel's pure-Python safe loader."""
-    yaml = safe_loader(source, limits)
-    with syntax_errors_named(source):
-        return [_plain(d) for d in yaml.load_all(io.StringIO(text))]
 
 
 def _flatten(data: Any, source: str) -> Iterable[SourceDoc]:

@@ -16,7 +16,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from finale.adapters.yaml.load import syntax_errors_named
+from finale.adapters.yaml.reference import syntax_errors_named
 from finale.adapters.yaml.render import (
     IndentStyle,
     render_flow,
