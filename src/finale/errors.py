@@ -42,7 +42,7 @@ catches into conditions. Anything outside this tree reaching the CLI is a bug (e
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
 class FinaleError(Exception):
@@ -57,8 +57,8 @@ class YamlSyntaxError(InputError):
     """A file is not valid YAML or JSON."""
 
 
-@dataclass(frozen=True, slots=True)
-class FieldError:
+# A NamedTuple, not a dataclass: `finale validate` starts without importing `dataclasses` (and `inspect`).
+class FieldError(NamedTuple):
     """One problem at one field path, e.g. `spec.tasks[1].runAfter[0]`."""
 
     path: str

@@ -117,3 +117,49 @@ def test_validating_a_valid_file_skips_the_model_and_the_modules_only_errors_nee
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert done.stdout.splitlines() == [f"{path}: Pipeline/p is valid", "0"]
+
+
+FULL_PIPELINE = """\
+apiVersion: tekton.dev/v1
+kind: Pipeline
+metadata: {name: full}
+spec:
+  params:
+    - {name: target, default: dev}
+    - {name: flags, type: array, default: [-v]}
+  tasks:
+    - name: build
+      params: [{name: t, value: $(params.target)}]
+      taskSpec:
+        params: [{name: t}]
+        results: [{name: digest}]
+        steps: [{name: s, image: busybox, script: 'echo $(params.t) > $(results.digest.path)'}]
+    - name: ship
+      when: [{input: $(tasks.build.results.digest), operator: notin, values: [""]}]
+      params: [{name: f, value: ['$(params.flags[*])']}]
+      taskSpec:
+        params: [{name: f, type: array}]
+        steps: [{name: s, image: busybox, args: ['$(params.f[*])'], command: [echo, $(params.nope)]}]
+"""
+
+
+def test_validate_needs_no_dataclasses_or_inspect(tmp_path: Path) -> None:
+    """`dataclasses` imports `inspect` (and ast, dis, tokenize): too slow for validate's start-up."""
+    path = tmp_path / "full.yaml"
+    path.write_text(FULL_PIPELINE, encoding="utf-8")
+    script = "\n".join(
+        [
+            "import sys",
+            "from finale.cli.main import main",
+            f"code = main(['validate', '--tekton-text', '-f', {str(path)!r}])",
+            "print(code, *(name for name in ('dataclasses', 'inspect') if name in sys.modules))",
+        ]
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert done.stdout.splitlines() == [
+        f'{path}: spec.tasks[1].taskSpec.steps[0].command[1]: non-existent variable in "$(params.nope)"',
+        "  fix: declare the param, or fix the name in the reference (declared: f, flags, target)",
+        f'{path}: Tekton would say: validation failed: non-existent variable in "$(params.nope)": '
+        "spec.tasks[1].taskSpec.steps[0].command[1]",
+        "2",
+    ]

@@ -6,9 +6,8 @@ import argparse
 import os
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, TextIO
+from typing import Any, NamedTuple, TextIO
 
 from finale.adapters.yaml.load import SourceDoc, read_files, yaml_files_in
 from finale.cli.common import (
@@ -33,8 +32,8 @@ class Verdict(StrEnum):
     UNREADABLE = "unreadable"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Finding:
+# A NamedTuple, not a dataclass: `finale validate` starts without importing `dataclasses` (and `inspect`).
+class Finding(NamedTuple):
     """What validate found for one object (or for a file it could not read)."""
 
     source: str

@@ -7,14 +7,13 @@ Each is named with where it is used and what to do instead, so `run`, `check`, `
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from finale.core.validation.task import uses_artifacts
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Unsupported:
+# A NamedTuple, not a dataclass: `finale validate` starts without importing `dataclasses` (and `inspect`).
+class Unsupported(NamedTuple):
     source: str
     path: str
     feature: str

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # annotations only: validation reads documents, not the model
@@ -22,11 +21,27 @@ RESULT_REF_ANY = re.compile(
 )
 
 
-@dataclass(slots=True)
+# Not a dataclass: `finale validate` starts without importing `dataclasses` (and `inspect`).
 class Replacements:
-    strings: dict[str, str] = field(default_factory=dict)
-    arrays: dict[str, list[str]] = field(default_factory=dict)
-    objects: dict[str, dict[str, str]] = field(default_factory=dict)
+    __slots__ = ("arrays", "objects", "strings")
+
+    def __init__(
+        self,
+        strings: dict[str, str] | None = None,
+        arrays: dict[str, list[str]] | None = None,
+        objects: dict[str, dict[str, str]] | None = None,
+    ) -> None:
+        self.strings: dict[str, str] = {} if strings is None else strings
+        self.arrays: dict[str, list[str]] = {} if arrays is None else arrays
+        self.objects: dict[str, dict[str, str]] = {} if objects is None else objects
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Replacements):
+            return NotImplemented
+        return (self.strings, self.arrays, self.objects) == (other.strings, other.arrays, other.objects)
+
+    def __repr__(self) -> str:
+        return f"Replacements(strings={self.strings!r}, arrays={self.arrays!r}, objects={self.objects!r})"
 
     def merge(self, other: Replacements) -> Replacements:
         return Replacements(

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from finale.errors import FieldError
 
@@ -19,18 +18,26 @@ ParamType = Literal["string", "array", "object"]
 TYPE_NAMES = {dict: "an object", list: "a list", str: "a string", bool: "a boolean"}
 
 
-@dataclass(slots=True)
+# No dataclasses here: `finale validate` starts without importing `dataclasses` (and `inspect`).
 class Errors:
     """Collects FieldErrors in the order rules find them."""
 
-    items: list[FieldError] = field(default_factory=list)
+    __slots__ = ("items",)
+
+    def __init__(self, items: list[FieldError] | None = None) -> None:
+        self.items: list[FieldError] = [] if items is None else items
+
+    def __eq__(self, other: object) -> bool:
+        return self.items == other.items if isinstance(other, Errors) else NotImplemented
+
+    def __repr__(self) -> str:
+        return f"Errors(items={self.items!r})"
 
     def add(self, path: str, message: str, hint: str = "") -> None:
         self.items.append(FieldError(path=path, message=message, hint=hint))
 
 
-@dataclass(frozen=True, slots=True)
-class Context:
+class Context(NamedTuple):
     """Feature flags in force for one validation (Tekton reads them from config-feature-flags)."""
 
     features: frozenset[str] = frozenset()
@@ -180,14 +187,13 @@ def go_list(values: list[str]) -> str:
     return "[" + " ".join(values) + "]"
 
 
-@dataclass(frozen=True, slots=True)
-class ParamVal:
+class ParamVal(NamedTuple):
     """A param value as Tekton decodes it: the YAML shape decides the type."""
 
     type: ParamType
     string: str = ""
     array: tuple[str, ...] = ()
-    obj: Mapping[str, str] = field(default_factory=dict)
+    obj: Mapping[str, str] = {}
 
     def texts(self) -> list[str]:
         """Every string inside, in order (Tekton's `extractValues`)."""

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from finale.core.validation.common import (
     Context,
@@ -29,8 +28,8 @@ _OBJECT_NAME = re.compile(r"^[_a-zA-Z][_a-zA-Z0-9-]*$")
 PARAM_TYPES = ("string", "array", "object")
 
 
-@dataclass(frozen=True, slots=True)
-class ParamSpec:
+# NamedTuples, not dataclasses: `finale validate` starts without importing `dataclasses` (and `inspect`).
+class ParamSpec(NamedTuple):
     """A declared param after defaulting; `properties` maps key -> declared type."""
 
     name: str
@@ -40,13 +39,12 @@ class ParamSpec:
     enum: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class ParamNames:
+class ParamNames(NamedTuple):
     """What references may name: all params, the array ones, and object keys."""
 
     all: frozenset[str] = frozenset()
     arrays: frozenset[str] = frozenset()
-    object_keys: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    object_keys: Mapping[str, frozenset[str]] = {}
 
 
 def _properties(errs: Errors, raw: Mapping[str, Any], path: str) -> dict[str, str] | None:

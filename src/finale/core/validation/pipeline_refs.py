@@ -8,16 +8,15 @@ From pkg/apis/pipeline/v1/pipeline_validation.go (`validateExecutionStatusVariab
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from finale.core.validation import vars as vv
 from finale.core.validation.common import Errors, ParamVal, go_quote, param_value
 from finale.core.validation.params import ParamNames
 
 
-@dataclass(frozen=True, slots=True)
-class ParamEntry:
+# NamedTuples, not dataclasses: `finale validate` starts without importing `dataclasses` (and `inspect`).
+class ParamEntry(NamedTuple):
     path: str  # e.g. spec.tasks[2].params[url]
     name: str
     value: ParamVal
@@ -27,8 +26,7 @@ class ParamEntry:
         return list(self.exprs)
 
 
-@dataclass(frozen=True, slots=True)
-class WhenEntry:
+class WhenEntry(NamedTuple):
     path: str
     input: str
     values: tuple[str, ...]
@@ -39,8 +37,7 @@ class WhenEntry:
         return [e for text in texts for e in vv.expressions(text)]
 
 
-@dataclass(frozen=True, slots=True)
-class PTask:
+class PTask(NamedTuple):
     """One PipelineTask as the reference rules need it, its params and guards read once."""
 
     path: str  # e.g. spec.tasks[2]

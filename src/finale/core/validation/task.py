@@ -8,8 +8,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from finale.core.tekton.durations import format_duration_ns, parse_duration_ns
 from finale.core.validation import vars as vv
@@ -42,8 +41,8 @@ from finale.core.validation.when import validate_when
 _RESULT_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
 
 
-@dataclass(frozen=True, slots=True)
-class StepText:
+# A NamedTuple, not a dataclass: `finale validate` starts without importing `dataclasses` (and `inspect`).
+class StepText(NamedTuple):
     """One text field of a step that accepts substitution, with its path."""
 
     path: str
