@@ -3,7 +3,8 @@
 Random pipelines (guards, result consumers in dot and bracket form, forward references,
 matrices, onError, retries, status-guarded finally tasks, timeouts, cancellation) run through
 the engine with a tracker that computes each pass both ways and compares everything the loop
-reads: skips (and their order), failed validations, tasks to start, DAG done/running, counts.
+reads: skips (and their order), failed validations, tasks to start, DAG done/running, counts,
+and whether the run is stopping.
 """
 
 from __future__ import annotations
@@ -47,6 +48,8 @@ class Compared:
         self.passes = 0
 
     def compute(self, facts: RunFacts, changed: Set[str]) -> Pass:
+        # The engine hands in whether the run is stopping, kept as TaskRuns change: a scan agrees.
+        assert facts.stopping == facts.fresh().stopping, f"pass {self.passes}"
         expected = self.reference.compute(facts.fresh(), changed)
         got = self.incremental.compute(facts, changed)
         assert _summary(got) == _summary(expected), f"pass {self.passes}"

@@ -61,6 +61,8 @@ class _NullProgress:
 
 
 class Engine:
+    stops_run: frozenset[str] = frozenset()  # DAG tasks whose failure stops the run, set on the first pass
+
     def __init__(
         self,
         run: PipelineRun,
@@ -129,6 +131,7 @@ class Engine:
             self.has_cel = any(w.cel for t in spec.all_tasks() for w in t.when)
             self.indexes = indexes_results(spec)
             self.dag_index = MappingProxyType({t.name: t for t in spec.tasks})
+            self.stops_run = frozenset(t.name for t in spec.tasks if not t.continues_on_error)
         facts = RunFacts(
             spec=spec,
             parents=parents,
@@ -139,6 +142,8 @@ class Engine:
             finally_start=self.finally_start,
             now=self.clock.now(),
             dag_index=self.dag_index,
+            # What RunFacts would find scanning every task, from the failures kept as they happen.
+            stopping=not self.stops_run.isdisjoint(self.taskruns.failed),
         )
         return self.tracker.compute(facts, self.taskruns.take_changed())
 

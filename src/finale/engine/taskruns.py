@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
+from finale.core.tekton.facts import outcome_of
 from finale.core.tekton.model import ParamValue, PipelineRun, PipelineTask, WorkspaceBinding
 from finale.core.tekton.params import taskrun_enum_problem
 from finale.core.tekton.reasons import ConditionStatus, TaskRunReason, TaskRunSpecStatus
@@ -59,6 +60,7 @@ class TaskRuns:
         self.task_of: dict[str, str] = {}  # TaskRun name -> PipelineTask name
         self.unfinished: set[str] = set()  # PipelineTasks with a TaskRun running or to be retried
         self.changed: set[str] = set()  # PipelineTasks whose TaskRuns changed since `take_changed`
+        self.failed: set[str] = set()  # PipelineTasks whose TaskRuns all finished, one failed
 
     def snapshot(self) -> dict[str, tuple[TaskRunState, ...]]:
         return dict(self.by_task)
@@ -78,6 +80,10 @@ class TaskRuns:
             self.unfinished.discard(name)
         else:
             self.unfinished.add(name)
+        if outcome_of(runs) == "failed":
+            self.failed.add(name)
+        else:
+            self.failed.discard(name)
 
     def start(self, task: PipelineTask) -> None:
         # An embedded taskSpec carries the pipeline-level substitutions; a referenced Task does not.

@@ -130,3 +130,32 @@ def test_a_tidy_executor_starts_each_taskrun_in_an_empty_folder_of_its_own(tmp_p
     assert seen.read_text() == ""  # no step found another's file
     assert list(work.iterdir()) == [executor.spare[0]]  # one empty folder, kept for the next
     assert list(executor.spare[0].iterdir()) == []
+
+
+def _timed_request(name: str, script: str, timeout: float) -> AttemptRequest:
+    request = _request(name, script)
+    return AttemptRequest(
+        taskrun=TaskRunState(name=name, pipeline_task=name, task_spec=request.taskrun.task_spec, timeout=timeout),
+        retry_count=0,
+        namespace="default",
+        run_uid="u",
+    )
+
+
+def test_a_step_that_closed_its_output_is_still_stopped_at_the_timeout(tmp_path: Path) -> None:
+    executor = LocalExecutor(tmp_path / "work", KeyStore())
+    outcomes: list[AttemptOutcome] = []
+    executor.start(_timed_request("quiet", "exec >&- 2>&-; sleep 30", 0.5), outcomes.append)
+    executor.wait_idle(10)
+    [outcome] = outcomes
+    assert (outcome.reason, outcome.message) == ("TaskRunTimeout", 'TaskRun "quiet" failed to finish within "500ms"')
+    assert [s.termination_reason for s in outcome.steps] == ["TimeoutExceeded"]
+
+
+def test_a_step_that_closed_its_output_reports_its_exit_code(tmp_path: Path) -> None:
+    executor = LocalExecutor(tmp_path / "work", KeyStore())
+    outcomes: list[AttemptOutcome] = []
+    executor.start(_timed_request("closed", "exec >&- 2>&-; sleep 0.2; exit 3", 60.0), outcomes.append)
+    executor.wait_idle(10)
+    [outcome] = outcomes
+    assert (outcome.reason, [s.exit_code for s in outcome.steps]) == ("StepFailed", [3])

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import math
 import os
+import select
 import selectors
 import signal
 import subprocess
@@ -23,17 +25,40 @@ def pump_output(
     Returns "exit" or "timeout". One thread per step: the output is read with a selector, so a
     timeout needs no watcher.
     """
-    if not _stream(proc, until, emit, now):
-        kill_group(proc)
-        proc.wait()
-        return "timeout"
-    try:
-        proc.wait(timeout=None if until is None else max(0.0, until - now()))
-    except subprocess.TimeoutExpired:
+    if not _stream(proc, until, emit, now) or not _exited(proc, until, now):
         kill_group(proc)
         proc.wait()
         return "timeout"
     return "exit"
+
+
+def _exited(proc: subprocess.Popen[bytes], until: float | None, now: Callable[[], float]) -> bool:
+    """Wait for the step to exit after its output closed; False when `until` passes first.
+
+    `Popen.wait` with a timeout polls, sleeping up to 50 ms between looks, and the output
+    usually closes a moment before the exit is reported: a process file descriptor is readable
+    the moment the process exits, so the next TaskRun of a chain starts without that delay.
+    """
+    if until is None:
+        proc.wait()
+        return True
+    try:
+        exit_fd = os.pidfd_open(proc.pid)
+    except (AttributeError, OSError):  # not Linux 5.3+: poll as Popen does
+        try:
+            proc.wait(timeout=max(0.0, until - now()))
+        except subprocess.TimeoutExpired:
+            return False
+        return True
+    try:
+        watch = select.poll()
+        watch.register(exit_fd, select.POLLIN)
+        if not watch.poll(max(0, math.ceil((until - now()) * 1000))):
+            return False
+    finally:
+        os.close(exit_fd)
+    proc.wait()
+    return True
 
 
 def _stream(

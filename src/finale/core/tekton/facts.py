@@ -81,13 +81,7 @@ class RunFacts:
         return bool(self.runs_of(name))
 
     def _outcome(self, name: str) -> str:
-        """ "succeeded", "failed" (all finished, one False), or "" (none, or still running)."""
-        runs = self.runs_of(name)
-        if runs and all(r.succeeded for r in runs):
-            return "succeeded"
-        if runs and all(r.finished for r in runs) and any(r.failed for r in runs):
-            return "failed"
-        return ""
+        return outcome_of(self.runs_of(name))
 
     def is_successful(self, name: str) -> bool:
         return self._outcome(name) == "succeeded"
@@ -257,6 +251,16 @@ class RunFacts:
             states = self.status_replacements() if states is None else states
             raw = {k: v if k == "taskSpec" else apply_deep(v, states) for k, v in raw.items()}
         return Resolved(task=pipeline_task(raw, is_finally=task.is_finally), missing=tuple(missing))
+
+
+def outcome_of(runs: tuple[TaskRunState, ...]) -> str:
+    """A task's TaskRuns as one: "succeeded", "failed" (all finished, one False), or "" (none,
+    or still running)."""
+    if runs and all(r.succeeded for r in runs):
+        return "succeeded"
+    if runs and all(r.finished for r in runs) and any(r.failed for r in runs):
+        return "failed"
+    return ""
 
 
 def _read_only(mapping: Mapping[str, Any]) -> Mapping[str, Any]:
