@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from finale.cli.main import main
 from finale.cli.parser import COMMANDS, build_parser
 
 HEAVY = (
@@ -91,6 +92,19 @@ def test_validate_reads_unusual_yaml_with_ruamel(tmp_path: Path) -> None:
     assert {m for m in loaded if not m.startswith("ruamel")} == set()
 
 
+@pytest.mark.parametrize(
+    "argv", [["--help", "validate"], ["-h", "run", "-f", "x"], ["validat", "-f", "x"]], ids=["help", "h", "typo"]
+)
+def test_help_before_a_command_and_a_mistyped_command_still_list_every_command(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A command named first builds only its own sub-parser; these must still see them all."""
+    with pytest.raises(SystemExit):
+        main(argv)
+    shown = capsys.readouterr()
+    assert all(name in shown.out + shown.err for name in COMMANDS)
+
+
 @pytest.mark.parametrize("name", list(COMMANDS))
 def test_every_listed_command_adds_its_flags_and_has_a_main(name: str) -> None:
     parser = build_parser([name])
@@ -162,4 +176,25 @@ def test_validate_needs_no_dataclasses_or_inspect(tmp_path: Path) -> None:
         f'{path}: Tekton would say: validation failed: non-existent variable in "$(params.nope)": '
         "spec.tasks[1].taskSpec.steps[0].command[1]",
         "2",
+    ]
+
+
+def test_validating_a_parsed_document_needs_not_even_typing() -> None:
+    """The rules, the unsupported-feature scan and Tekton's wording, on a dict already read."""
+    script = "\n".join(
+        [
+            "import sys",
+            "from finale.core.tekton.unsupported import find_unsupported",
+            "from finale.core.validation.document import render_errors, validate_document",
+            "doc = {'apiVersion': 'tekton.dev/v1', 'kind': 'Pipeline', 'metadata': {'name': 'p'},",
+            "       'spec': {'tasks': [{'name': 'a', 'runAfter': ['b'], 'taskRef': {'name': 't'}}]}}",
+            "print(render_errors(validate_document(doc)), len(find_unsupported([('p.yaml', doc)], running=True)))",
+            "print(*(name in sys.modules for name in ('typing', 'dataclasses', 'inspect')))",
+        ]
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert done.stdout.splitlines() == [
+        "invalid value: couldn't add link between a and b: task a depends on b but b wasn't present in Pipeline: "
+        "spec.tasks 0",
+        "False False False",
     ]

@@ -6,13 +6,16 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
 
 from finale.adapters.yaml.load import SourceDoc, read_files
 from finale.core.tekton.cel import CEL_MISSING
 from finale.core.tekton.unsupported import Unsupported, find_unsupported
 from finale.core.validation.document import validate_document
 from finale.errors import FieldError, InputError, ValidationError
+
+TYPE_CHECKING = False  # typing costs start-up time; mypy reads the block below as true
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def add_files_argument(parser: argparse.ArgumentParser, help_text: str) -> None:

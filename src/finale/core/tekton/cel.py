@@ -8,9 +8,12 @@ pkg/reconciler/pipelinerun/resources/pipelinerunresolution.go `EvaluateCEL`).
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from finale.errors import InputError
+
+TYPE_CHECKING = False  # typing costs start-up time; mypy reads the block below as true
+if TYPE_CHECKING:
+    from typing import Any
 
 # The `cel` package reports a name that is not declared only when it evaluates, while cel-go's
 # checker refuses it at compile time; this text marks that case so admission can refuse it too.

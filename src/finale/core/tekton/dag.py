@@ -8,11 +8,13 @@ builds them (pkg/apis/pipeline/v1/pipeline_types.go); cycles as `dag.Build` repo
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
 
 from finale.core.tekton.variables import result_refs
 
+TYPE_CHECKING = False  # typing costs start-up time; mypy reads the block below as true
 if TYPE_CHECKING:  # annotations only: `finale validate` reads documents and never builds the model
+    from typing import Any
+
     from finale.core.tekton.model import PipelineSpec, PipelineTask
 
 

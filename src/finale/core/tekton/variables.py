@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
 
+TYPE_CHECKING = False  # typing costs start-up time; mypy reads the block below as true
 if TYPE_CHECKING:  # annotations only: validation reads documents, not the model
+    from typing import Any
+
     from finale.core.tekton.model import ParamValue
 
 _REF = re.compile(r"\$\(([^()]*)\)")

@@ -9,16 +9,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from typing import Any, Literal, NamedTuple
 
 from finale.errors import FieldError
+from finale.record import Record
+
+TYPE_CHECKING = False  # typing costs start-up time; mypy reads the block below as true
+if TYPE_CHECKING:
+    from typing import Any, Literal
+
+    ParamType = Literal["string", "array", "object"]
 
 _DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
-ParamType = Literal["string", "array", "object"]
 TYPE_NAMES = {dict: "an object", list: "a list", str: "a string", bool: "a boolean"}
 
 
-# No dataclasses here: `finale validate` starts without importing `dataclasses` (and `inspect`).
+# Slotted classes and Records, not dataclasses: `finale validate` starts faster (finale/record.py).
 class Errors:
     """Collects FieldErrors in the order rules find them."""
 
@@ -37,10 +42,14 @@ class Errors:
         self.items.append(FieldError(path=path, message=message, hint=hint))
 
 
-class Context(NamedTuple):
+class Context(Record):
     """Feature flags in force for one validation (Tekton reads them from config-feature-flags)."""
 
-    features: frozenset[str] = frozenset()
+    __slots__ = ("features",)
+    features: frozenset[str]
+
+    def __init__(self, features: frozenset[str] = frozenset()) -> None:
+        self._fill(features=features)
 
     @property
     def api_fields(self) -> str:
@@ -187,13 +196,19 @@ def go_list(values: list[str]) -> str:
     return "[" + " ".join(values) + "]"
 
 
-class ParamVal(NamedTuple):
+class ParamVal(Record):
     """A param value as Tekton decodes it: the YAML shape decides the type."""
 
+    __slots__ = ("array", "obj", "string", "type")
     type: ParamType
-    string: str = ""
-    array: tuple[str, ...] = ()
-    obj: Mapping[str, str] = {}
+    string: str
+    array: tuple[str, ...]
+    obj: Mapping[str, str]
+
+    def __init__(
+        self, type: ParamType, string: str = "", array: tuple[str, ...] = (), obj: Mapping[str, str] | None = None
+    ) -> None:
+        self._fill(type=type, string=string, array=array, obj={} if obj is None else obj)
 
     def texts(self) -> list[str]:
         """Every string inside, in order (Tekton's `extractValues`)."""

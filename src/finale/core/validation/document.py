@@ -8,7 +8,6 @@ merged text (see validate_render).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from finale.core.validation.common import (
     Context,
@@ -32,6 +31,10 @@ from finale.core.validation.run import validate_pipeline_run, validate_task_run
 from finale.core.validation.task import validate_task
 from finale.core.validation.triggers import is_triggers_kind, validate_triggers_spec
 from finale.errors import FieldError
+
+TYPE_CHECKING = False  # typing costs start-up time; mypy reads the block below as true
+if TYPE_CHECKING:
+    from typing import Any
 
 GROUP = "tekton.dev"
 VERSIONS = ("v1", "v1beta1")

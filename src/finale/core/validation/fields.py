@@ -8,9 +8,12 @@ Go types in pkg/apis/pipeline/v1 and v1beta1.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
 
 from finale.core.validation.common import Errors
+
+TYPE_CHECKING = False  # typing costs start-up time; mypy reads the block below as true
+if TYPE_CHECKING:
+    from typing import Any
 
 ROOT = ("apiVersion", "kind", "metadata", "spec", "status")
 PIPELINE_SPEC = ("displayName", "description", "tasks", "params", "workspaces", "results", "finally")

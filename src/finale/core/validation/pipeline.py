@@ -7,7 +7,6 @@ the `pipelineSpec` embedded in a PipelineRun (whose param check is propagation-a
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 from finale.core.tekton.dag import graph_error, result_producers
 from finale.core.validation import pipeline_refs as refs
@@ -31,6 +30,10 @@ from finale.core.validation.params import (
 )
 from finale.core.validation.pipeline_task import check_pipeline_task
 from finale.core.validation.when import validate_when
+
+TYPE_CHECKING = False  # typing costs start-up time; mypy reads the block below as true
+if TYPE_CHECKING:
+    from typing import Any
 
 PTask = refs.PTask
 _SPEC_FIELDS = ("description", "params", "tasks", "workspaces", "finally", "results", "displayName")

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
 
 from finale.core.validation import task as vt
 from finale.core.validation.common import Context, Errors, get_int, get_map, get_str
 from finale.core.validation.pipeline_refs import PTask
+
+TYPE_CHECKING = False  # typing costs start-up time; mypy reads the block below as true
+if TYPE_CHECKING:
+    from typing import Any
 
 _REF_FIELDS = ("taskRef", "taskSpec", "pipelineRef", "pipelineSpec")
 _URL_LIKE = re.compile(r"[\w-]+://*")

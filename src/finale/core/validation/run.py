@@ -7,7 +7,6 @@ when it is absent.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 from finale.core.tekton.durations import format_duration_ns, parse_duration_ns
 from finale.core.validation import pipeline_refs as refs
@@ -25,6 +24,10 @@ from finale.core.validation.common import (
 from finale.core.validation.params import ParamSpec, names_of, read_param_specs
 from finale.core.validation.pipeline import read_tasks, validate_pipeline_spec
 from finale.core.validation.pipeline_task import check_ref
+
+TYPE_CHECKING = False  # typing costs start-up time; mypy reads the block below as true
+if TYPE_CHECKING:
+    from typing import Any
 
 DEFAULT_TIMEOUT_NS = 60 * 60 * 10**9  # config-defaults `default-timeout-minutes: 60`
 PR_STATUSES = ("Cancelled", "CancelledRunFinally", "StoppedRunFinally", "PipelineRunPending")

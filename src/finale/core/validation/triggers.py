@@ -8,17 +8,21 @@ the API server refuses unknown ones under strict field validation, as for Pipeli
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from finale.core.validation.common import Errors, index, join
 from finale.core.validation.fields import check_fields
+
+TYPE_CHECKING = False  # typing costs start-up time; mypy reads the block below as true
+if TYPE_CHECKING:
+    from typing import Any
+
+    Schema = dict[str, Any]
 
 GROUP = "triggers.tekton.dev"
 VERSION = "v1beta1"
 
 # A schema maps each allowed field to the schema of its value: a dict for an object, a
 # one-item list for a list of objects, None for anything else (strings, free-form maps).
-Schema = dict[str, Any]
 
 _SELECTOR: Schema = {"matchLabels": None, "matchExpressions": None}
 _NAMESPACE_SELECTOR: Schema = {"matchNames": None}

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from finale.core.tekton.cel import check_syntax
 from finale.core.validation.common import Context, Errors, get_items, get_str, get_strs, go_quote
+
+TYPE_CHECKING = False  # typing costs start-up time; mypy reads the block below as true
+if TYPE_CHECKING:
+    from typing import Any
 
 CEL_FLAG = "enable-cel-in-whenexpression"
 OPERATORS = ("in", "notin")
