@@ -127,13 +127,22 @@ def _command_word(argv: Sequence[str]) -> str | None:
     return next((word for word in argv if not word.startswith("-")), None)
 
 
+def _listed(argv: Sequence[str], chosen: str | None) -> list[str]:
+    """A known command first on the line is all argparse needs to see: each sub-parser costs start-up
+    time (argparse looks up translations for it). Help, --version and a mistyped command list them all."""
+    if argv and argv[0] == chosen and chosen in COMMANDS:
+        return [chosen]
+    return list(COMMANDS)
+
+
 def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     """Every command listed; only the one `argv` names is imported and gets its flags."""
     parser = _Parser(prog="finale", description=DESCRIPTION)
     parser.add_argument("--version", action="version", version=f"finale {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     chosen = _command_word(argv)
-    for name, (module_name, help_text) in COMMANDS.items():
+    for name in _listed(argv, chosen):
+        module_name, help_text = COMMANDS[name]
         command_parser = sub.add_parser(name, help=help_text, description=help_text)
         if name == chosen:
             module = importlib.import_module(module_name)
