@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import resource
 import statistics
 import subprocess
@@ -63,9 +64,48 @@ def chain_yaml(n: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+def layered_yaml(n: int, finals: int = 20, width: int = 10, seed: int = 7) -> str:
+    """A Pipeline of `n` `true` tasks in layers of `width`, each after 1-3 tasks of the two layers
+    before, every 17th guarded by a `when` that skips it, and `finals` finally tasks guarded by
+    `$(tasks.status)` (the shape of check_speed.py's pipelines, with steps to run)."""
+    rng = random.Random(seed)
+    step = ["      taskSpec:", "        steps:", "          - name: s", "            image: busybox"]
+    step.append('            command: ["true"]')
+    lines = ["apiVersion: tekton.dev/v1", "kind: Pipeline", "metadata:", "  name: layered", "spec:"]
+    lines += ["  params:", "    - name: p", "      default: 'no'", "  tasks:"]
+    for i in range(n):
+        lines.append(f"    - name: t{i:04d}")
+        layer = i // width
+        if layer:
+            earlier = range(max(0, layer - 2) * width, layer * width)
+            after = sorted(f"t{j:04d}" for j in rng.sample(earlier, rng.randint(1, 3)))
+            lines.append(f"      runAfter: [{', '.join(after)}]")
+        if i % 17 == 16:
+            lines.append("      when: [{input: $(params.p), operator: in, values: ['yes']}]")
+        lines += step
+    lines.append("  finally:")
+    for j in range(finals):
+        statuses = ", ".join(FINALLY_STATUSES[j % len(FINALLY_STATUSES)])
+        lines += [
+            f"    - name: f{j:02d}",
+            f"      when: [{{input: $(tasks.status), operator: in, values: [{statuses}]}}]",
+        ]
+        lines += step
+    return "\n".join(lines) + "\n"
+
+
+FINALLY_STATUSES = (["Succeeded", "Completed"], ["Failed"], ["Completed"], ["Succeeded"])
+
+
 def write_chain(folder: Path, n: int) -> Path:
     path = folder / f"chain-{n}.yaml"
     path.write_text(chain_yaml(n), encoding="utf-8")
+    return path
+
+
+def write_layered(folder: Path, n: int) -> Path:
+    path = folder / f"layered-{n}.yaml"
+    path.write_text(layered_yaml(n), encoding="utf-8")
     return path
 
 

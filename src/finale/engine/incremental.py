@@ -133,7 +133,8 @@ class Incremental:
     # --- an incremental pass ---------------------------------------------------------------
 
     def _step(self, facts: RunFacts, changed: Set[str]) -> Pass:
-        facts = replace(facts, stopping=bool(self.stopping))
+        if facts.stopping != bool(self.stopping):
+            facts = replace(facts, stopping=bool(self.stopping))
         self.reorder = False
         moved = self._recompute(facts, changed)
         if self.reorder:

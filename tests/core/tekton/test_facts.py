@@ -90,3 +90,21 @@ def test_facts_are_a_value_nothing_can_change() -> None:
     skips["a"] = SkipReason.WHEN  # the caller's dict was copied, not shared
     assert dict(facts.skips) == {"b": SkipReason.WHEN}
     assert not hasattr(facts, "__dict__")  # slots: no attribute can be added either
+
+
+RESOLVED = """
+tasks:
+  - {name: a}
+  - name: b
+    runAfter: [a]
+    params: [{name: x, value: "$(tasks.a.results.r)"}, {name: y, value: plain}]
+  - {name: c, runAfter: [a], params: [{name: y, value: plain}]}
+"""
+
+
+def test_resolving_substitutes_finished_results_and_leaves_a_task_naming_none_as_it_is() -> None:
+    facts = make_facts(RESOLVED, "a=ok", results={"a": {"r": "v"}})
+    b, c = facts.spec.tasks[1:]
+    assert dict(facts.resolve(b).task.params) == {"x": "v", "y": "plain"}
+    assert facts.resolve(c).task == c
+    assert facts.resolve(c).missing == ()

@@ -53,6 +53,10 @@ class LocalExecutor:
         self.lock = threading.Lock()
         self.threads: list[threading.Thread] = []
         self.spare: list[Path] = []  # empty attempt folders to reuse (tidy only)
+        # Every step's environment starts from this machine's, and its stdin is /dev/null: both
+        # made once, as opening a file per step lets the engine's thread in before the step starts.
+        self.machine_env = dict(os.environ)
+        self.devnull = os.open(os.devnull, os.O_RDWR)  # as subprocess.DEVNULL opens it
 
     def start(self, request: AttemptRequest, done: Callable[[AttemptOutcome], None]) -> None:
         attempt = Attempt(request)
@@ -85,6 +89,9 @@ class LocalExecutor:
                 live.cancelled = True
                 if live.process is not None:
                     kill_group(live.process)
+            if not self.live and self.devnull >= 0:
+                os.close(self.devnull)
+                self.devnull = -1
 
     # --- one attempt -----------------------------------------------------------------------
 
@@ -219,7 +226,7 @@ class LocalExecutor:
         mounts = attempt.mounts + [
             (own or isolated[name][0], isolated[name][1]) for name, own in plan.workspaces if name in isolated
         ]
-        argv, env, cwd = step_command(plan, mounts, self.keystore, attempt.cwd_root, attempt.base)
+        argv, env, cwd = step_command(plan, mounts, self.keystore, attempt.cwd_root, attempt.base, self.machine_env)
         return read_only(argv, attempt.read_only), env, cwd
 
     def _spawn(
@@ -235,7 +242,7 @@ class LocalExecutor:
                 cwd=cwd,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
+                stdin=self.devnull,
                 start_new_session=True,
             )
         except OSError as exc:

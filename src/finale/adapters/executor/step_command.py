@@ -31,10 +31,15 @@ class StepStartError(ExecutorError):
 
 
 def step_command(
-    plan: StepPlan, mounts: Mounts, keystore: KeyStore, ws_root: Path, base: Path
+    plan: StepPlan,
+    mounts: Mounts,
+    keystore: KeyStore,
+    ws_root: Path,
+    base: Path,
+    machine_env: Mapping[str, str] = os.environ,  # a copy taken once per run is cheaper to copy
 ) -> tuple[list[str], dict[str, str], str]:
     """(argv, env, cwd) of a step; a script is written under `base` when it needs a file."""
-    env = dict(os.environ)
+    env = dict(machine_env)
     for item in plan.env:
         name = str(item.get("name", ""))
         if "value" in item:

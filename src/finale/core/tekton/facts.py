@@ -244,8 +244,11 @@ class RunFacts:
         # All or nothing: ResolveResultRefs returns no value at all when one reference fails,
         # so guards then see the literal `$(tasks...)` text (pipelinerunresolution.go,
         # ResolvePipelineTask).
-        raw = dict(task.raw if missing else apply_deep(task.raw, self.result_replacements(named_tasks(task.raw))))
+        produced = Replacements() if missing else self.result_replacements(named_tasks(task.raw))
+        raw = dict(apply_deep(task.raw, produced))
         matrix_rep = self.matrix_replacements(named_tasks({k: raw.get(k) for k in _MATRIX_CONTEXT_FIELDS}))
+        if not produced and not matrix_rep and not (task.is_finally and statuses):
+            return Resolved(task=task, missing=tuple(missing))  # nothing to substitute: the task as it is
         raw = {k: apply_deep(v, matrix_rep) if k in _MATRIX_CONTEXT_FIELDS else v for k, v in raw.items()}
         if task.is_finally and statuses:
             states = self.status_replacements() if states is None else states
