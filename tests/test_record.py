@@ -61,3 +61,14 @@ def test_copies_and_pickles_to_an_equal_record(record: object) -> None:
 def test_defaults_are_not_shared_between_records() -> None:
     assert ParamVal(type="string").obj == {}
     assert ParamVal(type="string").obj is not ParamVal(type="string").obj
+
+
+def test_every_record_keeps_exactly_its_annotated_fields_in_slots() -> None:
+    import finale.cli.commands.validate
+    import finale.core.tekton.unsupported  # noqa: F401
+    from finale.record import Record
+
+    records = Record.__subclasses__()
+    assert len(records) >= 11
+    for record in records:
+        assert sorted(record.__slots__) == sorted(record._fields), record.__name__

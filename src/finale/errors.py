@@ -43,7 +43,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from finale.record import Record
+from finale.record import Record, set_field
 
 
 class FinaleError(Exception):
@@ -68,7 +68,9 @@ class FieldError(Record):
     hint: str
 
     def __init__(self, path: str, message: str, hint: str = "") -> None:
-        self._fill(path=path, message=message, hint=hint)
+        set_field(self, "path", path)
+        set_field(self, "message", message)
+        set_field(self, "hint", hint)
 
     def render(self) -> str:
         text = f"{self.message}: {self.path}" if self.path else self.message

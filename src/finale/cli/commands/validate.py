@@ -19,7 +19,7 @@ from finale.cli.common import (
 from finale.cli.error_handler import EXIT_BAD_INPUT, EXIT_OK
 from finale.core.validation.document import is_checked, render_errors, validate_document
 from finale.errors import FieldError, InputError
-from finale.record import Record
+from finale.record import Record, set_field
 
 TYPE_CHECKING = False  # typing costs start-up time; mypy reads the block below as true
 if TYPE_CHECKING:
@@ -58,9 +58,12 @@ class Finding(Record):
         errors: tuple[FieldError, ...] = (),
         message: str = "",
     ) -> None:
-        self._fill(
-            source=source, verdict=verdict, object=object, api_version=api_version, errors=errors, message=message
-        )
+        set_field(self, "source", source)
+        set_field(self, "verdict", verdict)
+        set_field(self, "object", object)
+        set_field(self, "api_version", api_version)
+        set_field(self, "errors", errors)
+        set_field(self, "message", message)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 
 from finale.core.validation.task import uses_artifacts
-from finale.record import Record
+from finale.record import Record, set_field
 
 TYPE_CHECKING = False  # typing costs start-up time; mypy reads the block below as true
 if TYPE_CHECKING:
@@ -26,7 +26,11 @@ class Unsupported(Record):
     fix: str
 
     def __init__(self, *, source: str, path: str, feature: str, detail: str, fix: str) -> None:
-        self._fill(source=source, path=path, feature=feature, detail=detail, fix=fix)
+        set_field(self, "source", source)
+        set_field(self, "path", path)
+        set_field(self, "feature", feature)
+        set_field(self, "detail", detail)
+        set_field(self, "fix", fix)
 
     def message(self) -> str:
         return f"finale cannot run {self.feature} locally: {self.source}: {self.path}: {self.detail}\n  fix: {self.fix}"

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator, Mapping
 
 from finale.errors import FieldError
-from finale.record import Record
+from finale.record import Record, set_field
 
 TYPE_CHECKING = False  # typing costs start-up time; mypy reads the block below as true
 if TYPE_CHECKING:
@@ -49,7 +49,7 @@ class Context(Record):
     features: frozenset[str]
 
     def __init__(self, features: frozenset[str] = frozenset()) -> None:
-        self._fill(features=features)
+        set_field(self, "features", features)
 
     @property
     def api_fields(self) -> str:
@@ -208,7 +208,10 @@ class ParamVal(Record):
     def __init__(
         self, type: ParamType, string: str = "", array: tuple[str, ...] = (), obj: Mapping[str, str] | None = None
     ) -> None:
-        self._fill(type=type, string=string, array=array, obj={} if obj is None else obj)
+        set_field(self, "type", type)
+        set_field(self, "string", string)
+        set_field(self, "array", array)
+        set_field(self, "obj", {} if obj is None else obj)
 
     def texts(self) -> list[str]:
         """Every string inside, in order (Tekton's `extractValues`)."""

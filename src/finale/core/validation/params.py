@@ -21,7 +21,7 @@ from finale.core.validation.common import (
     key,
     param_value,
 )
-from finale.record import Record
+from finale.record import Record, set_field
 
 TYPE_CHECKING = False  # typing costs start-up time; mypy reads the block below as true
 if TYPE_CHECKING:
@@ -51,7 +51,11 @@ class ParamSpec(Record):
         properties: Mapping[str, str] | None = None,
         enum: tuple[str, ...] = (),
     ) -> None:
-        self._fill(name=name, type=type, default=default, properties=properties, enum=enum)
+        set_field(self, "name", name)
+        set_field(self, "type", type)
+        set_field(self, "default", default)
+        set_field(self, "properties", properties)
+        set_field(self, "enum", enum)
 
 
 class ParamNames(Record):
@@ -68,7 +72,9 @@ class ParamNames(Record):
         arrays: frozenset[str] = frozenset(),
         object_keys: Mapping[str, frozenset[str]] | None = None,
     ) -> None:
-        self._fill(all=all, arrays=arrays, object_keys={} if object_keys is None else object_keys)
+        set_field(self, "all", all)
+        set_field(self, "arrays", arrays)
+        set_field(self, "object_keys", {} if object_keys is None else object_keys)
 
 
 def _properties(errs: Errors, raw: Mapping[str, Any], path: str) -> dict[str, str] | None:

@@ -12,7 +12,7 @@ from collections.abc import Collection, Iterator, Mapping, Sequence
 from finale.core.validation import vars as vv
 from finale.core.validation.common import Errors, ParamVal, go_quote, param_value
 from finale.core.validation.params import ParamNames
-from finale.record import Record
+from finale.record import Record, set_field
 
 TYPE_CHECKING = False  # typing costs start-up time; mypy reads the block below as true
 if TYPE_CHECKING:
@@ -28,7 +28,10 @@ class ParamEntry(Record):
     exprs: tuple[str, ...]
 
     def __init__(self, path: str, name: str, value: ParamVal, exprs: tuple[str, ...] = ()) -> None:
-        self._fill(path=path, name=name, value=value, exprs=exprs)
+        set_field(self, "path", path)
+        set_field(self, "name", name)
+        set_field(self, "value", value)
+        set_field(self, "exprs", exprs)
 
     def expressions(self) -> list[str]:
         return list(self.exprs)
@@ -42,7 +45,10 @@ class WhenEntry(Record):
     cel: str
 
     def __init__(self, path: str, input: str, values: tuple[str, ...], cel: str) -> None:
-        self._fill(path=path, input=input, values=values, cel=cel)
+        set_field(self, "path", path)
+        set_field(self, "input", input)
+        set_field(self, "values", values)
+        set_field(self, "cel", cel)
 
     def expressions(self) -> list[str]:
         texts = [self.input, self.cel, *self.values]
@@ -69,7 +75,12 @@ class PTask(Record):
         every_param: tuple[ParamEntry, ...] = (),
         whens: tuple[WhenEntry, ...] = (),
     ) -> None:
-        self._fill(path=path, name=name, raw=raw, params=params, every_param=every_param, whens=whens)
+        set_field(self, "path", path)
+        set_field(self, "name", name)
+        set_field(self, "raw", raw)
+        set_field(self, "params", params)
+        set_field(self, "every_param", every_param)
+        set_field(self, "whens", whens)
 
 
 def _maps(value: Any) -> list[Mapping[str, Any]]:

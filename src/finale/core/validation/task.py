@@ -36,7 +36,7 @@ from finale.core.validation.params import (
     read_param_specs,
 )
 from finale.core.validation.when import validate_when
-from finale.record import Record
+from finale.record import Record, set_field
 
 TYPE_CHECKING = False  # typing costs start-up time; mypy reads the block below as true
 if TYPE_CHECKING:
@@ -54,7 +54,8 @@ class StepText(Record):
     value: str
 
     def __init__(self, path: str, value: str) -> None:
-        self._fill(path=path, value=value)
+        set_field(self, "path", path)
+        set_field(self, "value", value)
 
 
 def step_texts(step: Mapping[str, Any], path: str) -> Iterator[StepText]:
