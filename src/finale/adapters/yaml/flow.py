@@ -5,9 +5,11 @@ than the block collection holding the node (`parent`). Anything unusual raises `
 
 from __future__ import annotations
 
-from typing import Any
-
 from finale.adapters.yaml.scalars import INDICATORS, SubsetDeclined, closing_quote, fold_lines, resolve_plain, unquote
+
+TYPE_CHECKING = False  # typing costs start-up time; mypy reads the block below as true
+if TYPE_CHECKING:
+    from typing import Any
 
 _FLOW_END = frozenset(",[]{}")
 _AFTER_COLON = ("", " ", ",", "[", "]", "{", "}")

@@ -8,26 +8,36 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterable, Mapping
-from typing import Any, NamedTuple
 
 from finale.adapters.yaml.subset import read_subset
 from finale.errors import InputError
+from finale.record import Record, set_field
 
-# NamedTuples, not dataclasses, here: `finale validate` starts without importing `dataclasses`
-# (and `inspect` with it).
+TYPE_CHECKING = False  # typing costs start-up time; mypy reads the block below as true
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+    from typing import Any
 
 
-class Limits(NamedTuple):
+class Limits(Record):
     """What one file may cost. Each is raised with the environment variable it is named by."""
 
     # etcd refuses objects over 1.5 MiB (its --max-request-bytes default), so no real Tekton
     # object comes near this; the pure-Python parser needs seconds per MiB.
-    max_bytes: int = 2 * 1024 * 1024
+    max_bytes: int
     # Tekton objects nest about 15 levels (pipelineSpec > tasks > taskSpec > steps > env > ...).
-    max_depth: int = 100
+    max_depth: int
     # Nodes that aliases stand for, counted as if expanded (what `_plain` and validation walk).
-    max_alias_nodes: int = 100_000
+    max_alias_nodes: int
+
+    __slots__ = ("max_alias_nodes", "max_bytes", "max_depth")
+
+    def __init__(
+        self, *, max_bytes: int = 2 * 1024 * 1024, max_depth: int = 100, max_alias_nodes: int = 100_000
+    ) -> None:
+        set_field(self, "max_bytes", max_bytes)
+        set_field(self, "max_depth", max_depth)
+        set_field(self, "max_alias_nodes", max_alias_nodes)
 
 
 LIMIT_ENV = {
@@ -51,11 +61,17 @@ def limits_from_env(env: Mapping[str, str]) -> Limits:
     return Limits(**values)
 
 
-class SourceDoc(NamedTuple):
+class SourceDoc(Record):
     """One Kubernetes-style object and where it came from (`file` or `file#2`)."""
 
     source: str
     data: Mapping[str, Any]
+
+    __slots__ = ("data", "source")
+
+    def __init__(self, source: str, data: Mapping[str, Any]) -> None:
+        set_field(self, "source", source)
+        set_field(self, "data", data)
 
 
 def limit_error(source: str, what: str, env: str, limit: int, mark: Any) -> InputError:

@@ -5,9 +5,12 @@ loader resolves them, quoted text, and block (`|`, `>`) text. Anything else rais
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from finale.errors import FinaleError
+
+TYPE_CHECKING = False  # typing costs start-up time; mypy reads the block below as true
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class SubsetDeclined(FinaleError):

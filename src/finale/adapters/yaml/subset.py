@@ -9,7 +9,6 @@ interpreter's start) or PyYAML.
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from finale.adapters.yaml.flow import FlowReader, read_quoted
 from finale.adapters.yaml.scalars import (
@@ -21,6 +20,10 @@ from finale.adapters.yaml.scalars import (
     resolve_plain,
     unquote,
 )
+
+TYPE_CHECKING = False  # typing costs start-up time; mypy reads the block below as true
+if TYPE_CHECKING:
+    from typing import Any
 
 # Line breaks other than \n (\r, NEL, LS, PS), a byte-order mark and non-printable characters
 # change how YAML reads lines or are refused by it: ruamel reads such text.
