@@ -22,12 +22,13 @@ _BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": Fal
 _NUMBER_START = frozenset("0123456789+-.")
 # A superset of YAML 1.2's ints, floats and timestamps (underscores, `0x`/`0o`/`0b`, exponents,
 # `.inf`, dates): such text is left to ruamel, unless it is a plain decimal int or float.
-_MAYBE_TYPED = re.compile(
-    r"[-+]?(?:[0-9_]*\.?[0-9_]*(?:[eE][-+]?[0-9]+)?|0[bB][01_]+|0[oO]?[0-7_]+|0[xX][0-9a-fA-F_]+|\.(?:inf|Inf|INF|nan|NaN|NAN))"
-    r"|(?s:[0-9]{4}-[0-9].*)"
-).fullmatch
-_INT = re.compile(r"-?(?:0|[1-9][0-9]{0,40})").fullmatch
-_FLOAT = re.compile(r"-?(?:0|[1-9][0-9]{0,40})\.[0-9]{1,40}").fullmatch
+# Compiled on first use (re caches it): few files hold such text, and compiling costs start-up.
+_MAYBE_TYPED = (
+    r"[-+]?(?:[0-9_]*\.?[0-9_]*(?:[eE][-+]?[0-9]+)?|0[bB][01_]+|0[oO]?[0-7_]+|0[xX][0-9a-fA-F_]+"
+    r"|\.(?:inf|Inf|INF|nan|NaN|NAN))|(?s:[0-9]{4}-[0-9].*)"
+)
+_DIGITS = frozenset("0123456789")
+_HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
 # Plain scalars may not start with these (YAML 1.2 c-indicator), nor with `-?:` and a space.
 INDICATORS = frozenset(",[]{}#&*!|>'\"%@`")
 
@@ -36,11 +37,13 @@ def resolve_plain(text: str) -> Any:
     """The value of a plain scalar, as ruamel's YAML 1.2 resolver and safe constructor give it."""
     first = text[0]
     if first in _NUMBER_START:
-        if _INT(text):
-            return int(text)
-        if _FLOAT(text):
-            return float(text)
-        if _MAYBE_TYPED(text):
+        whole, dot, fraction = (text[1:] if first == "-" else text).partition(".")
+        if _decimal(whole):
+            if not dot:
+                return int(text)
+            if 0 < len(fraction) <= 40 and _DIGITS.issuperset(fraction):
+                return float(text)
+        if re.fullmatch(_MAYBE_TYPED, text):
             raise SubsetDeclined
         return text
     if text in _NULLS:
@@ -50,6 +53,11 @@ def resolve_plain(text: str) -> Any:
     if text == "=" or text.startswith("<<"):  # YAML 1.1's value tag and the merge key
         raise SubsetDeclined
     return text
+
+
+def _decimal(text: str) -> bool:
+    """Digits without a leading zero (or a lone 0), as YAML 1.2's core schema writes an int."""
+    return 0 < len(text) <= 41 and _DIGITS.issuperset(text) and (text[0] != "0" or text == "0")
 
 
 _ESCAPES = {
@@ -72,8 +80,7 @@ _ESCAPES = {
     "L": "\u2028",
     "P": "\u2029",
 }
-_HEX_DIGITS = {"x": 2, "u": 4, "U": 8}
-_HEX = re.compile(r"[0-9A-Fa-f]+").fullmatch
+_ESCAPE_LENGTHS = {"x": 2, "u": 4, "U": 8}
 
 
 def unescape(text: str) -> str:
@@ -86,9 +93,9 @@ def unescape(text: str) -> str:
         if code in _ESCAPES:
             out.append(_ESCAPES[code])
             start = at + 2
-        elif code in _HEX_DIGITS:
-            digits = text[at + 2 : at + 2 + _HEX_DIGITS[code]]
-            if len(digits) != _HEX_DIGITS[code] or not _HEX(digits):
+        elif code in _ESCAPE_LENGTHS:
+            digits = text[at + 2 : at + 2 + _ESCAPE_LENGTHS[code]]
+            if len(digits) != _ESCAPE_LENGTHS[code] or not _HEX_DIGITS.issuperset(digits):
                 raise SubsetDeclined
             point = int(digits, 16)
             if 0xD800 <= point <= 0xDFFF or point > 0x10FFFF:

@@ -25,17 +25,17 @@ TYPE_CHECKING = False  # typing costs start-up time; mypy reads the block below 
 if TYPE_CHECKING:
     from typing import Any
 
-# Line breaks other than \n (\r, NEL, LS, PS), a byte-order mark and non-printable characters
-# change how YAML reads lines or are refused by it: ruamel reads such text.
-_UNUSUAL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]")
-_ANCHOR = re.compile(r"[^\s,\[\]{}]+")
+# Anchor and alias names; compiled on first use (re caches it), as few files hold any.
+_ANCHOR = r"[^\s,\[\]{}]+"
 # Tekton objects nest about 15 levels; deeper text is left to ruamel and its depth limit.
 _MAX_DEPTH = 100
 
 
 def read_subset(text: str, *, max_depth: int, max_alias_nodes: int) -> list[Any] | None:
     """Every document's plain value, or None when ruamel must read the text."""
-    if _UNUSUAL.search(text):
+    if not text.replace("\n", "").replace("\t", "").isprintable():
+        # Line breaks other than \n (\r, NEL, LS, PS), a byte-order mark and other characters
+        # that are not printable change how YAML reads lines, or are refused: ruamel reads them.
         return None
     try:
         # ruamel counts a scalar one level below its collection, hence the margin of 2.
@@ -315,7 +315,7 @@ class _Reader:
 
     def _anchored(self, i: int, col: int, parent: int, depth: int) -> Any:
         line = self.lines[i]
-        match = _ANCHOR.match(line, col + 1)
+        match = re.compile(_ANCHOR).match(line, col + 1)
         if match is None or line[match.end() : match.end() + 1] not in ("", " "):
             raise SubsetDeclined
         start = match.end()
@@ -337,7 +337,7 @@ class _Reader:
 
     def _alias(self, i: int, col: int) -> Any:
         line = self.lines[i]
-        match = _ANCHOR.match(line, col + 1)
+        match = re.compile(_ANCHOR).match(line, col + 1)
         if match is None or match.group() not in self.anchors or not _rest_is_empty(line, match.end()):
             raise SubsetDeclined
         value = self.anchors[match.group()]
