@@ -241,11 +241,12 @@ class Engine:
             if self.finally_start is None:
                 self.finally_start = facts.now
                 started = True
-            for task in spec.finally_:
-                if not facts.is_scheduled(task.name) and task.name not in facts.skips:
-                    self.taskruns.start(facts.resolve(task).task)
-                    started = True
-            return started
+            to_start = [t for t in spec.finally_ if not facts.is_scheduled(t.name) and t.name not in facts.skips]
+            # The statuses are the same for every finally task of this pass: worked out once.
+            states = facts.status_replacements() if to_start else None
+            for task in to_start:
+                self.taskruns.start(facts.resolve(task, states=states).task)
+            return started or bool(to_start)
         return False
 
     # --- events ----------------------------------------------------------------------------
