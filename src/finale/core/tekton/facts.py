@@ -236,6 +236,9 @@ class RunFacts:
         about to start gets them (ApplyPipelineTaskStateContext in runNextSchedulableTask).
         `states` is `status_replacements()`, passed in by a caller resolving several finally tasks.
         """
+        names = named_tasks(task.raw)
+        if not names and not (task.is_finally and statuses):
+            return Resolved(task=task)  # it names no task: no result to substitute or to miss
         missing = []
         for producer, result in result_refs(edge_sources(task)):
             results = self.results_of(producer)
@@ -244,7 +247,7 @@ class RunFacts:
         # All or nothing: ResolveResultRefs returns no value at all when one reference fails,
         # so guards then see the literal `$(tasks...)` text (pipelinerunresolution.go,
         # ResolvePipelineTask).
-        produced = Replacements() if missing else self.result_replacements(named_tasks(task.raw))
+        produced = Replacements() if missing else self.result_replacements(names)
         raw = dict(apply_deep(task.raw, produced))
         matrix_rep = self.matrix_replacements(named_tasks({k: raw.get(k) for k in _MATRIX_CONTEXT_FIELDS}))
         if not produced and not matrix_rep and not (task.is_finally and statuses):
