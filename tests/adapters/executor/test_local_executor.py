@@ -159,3 +159,38 @@ def test_a_step_that_closed_its_output_reports_its_exit_code(tmp_path: Path) -> 
     executor.wait_idle(10)
     [outcome] = outcomes
     assert (outcome.reason, [s.exit_code for s in outcome.steps]) == ("StepFailed", [3])
+
+
+def _results_request(name: str, script: str) -> AttemptRequest:
+    spec = {"results": [{"name": "r"}], "steps": [{"name": "s", "image": "busybox", "script": script}]}
+    return AttemptRequest(
+        taskrun=TaskRunState(name=name, pipeline_task=name, task_spec=spec),
+        retry_count=0,
+        namespace="default",
+        run_uid="u",
+    )
+
+
+def test_a_tidy_executor_reuses_a_folder_that_held_only_results_without_them(tmp_path: Path) -> None:
+    """A results folder is emptied and kept for a TaskRun declaring results, never shown to one that does not."""
+    work = tmp_path / "work"
+    seen = tmp_path / "seen"
+    executor = LocalExecutor(work, KeyStore(), tidy=True)
+    outcomes: list[AttemptOutcome] = []
+    requests = [
+        _results_request("a", "printf one > $(results.r.path)"),
+        _results_request("b", f"r=$(results.r.path); ls -A ${{r%/*}} >> {seen}"),  # writes no result
+        _request("c", f"ls -A >> {seen}"),
+        _results_request("d", "printf two > $(results.r.path)"),
+    ]
+    for request in requests:
+        executor.start(request, outcomes.append)
+        executor.wait_idle(10)
+    assert [(o.succeeded, dict(o.results)) for o in outcomes] == [
+        (True, {"r": "one"}),
+        (True, {}),
+        (True, {}),
+        (True, {"r": "two"}),
+    ]
+    assert seen.read_text() == ""  # b found no result of a's, c no results folder
+    assert sorted(p.name for p in work.iterdir()) == sorted(p.name for p in executor.spare + executor.spare_results)

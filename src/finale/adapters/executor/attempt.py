@@ -6,6 +6,7 @@ Made when the engine starts the attempt (a cancel may come before its thread run
 
 from __future__ import annotations
 
+import os
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,7 +43,8 @@ class Attempt:
 
 def prepare(attempt: Attempt, workdir: Path, spare: Path | None = None) -> None:
     """Make the attempt's folders and work out its mounts (only what is used: file-system calls
-    are the dearest part of a small TaskRun). `spare` is an empty folder to use as its own."""
+    are the dearest part of a small TaskRun). `spare` is a folder to use as its own: empty, or
+    holding only an empty `results` folder when the Task declares results."""
     request = attempt.request
     tr = request.taskrun
     base = spare or workdir / f"{tr.name}.{request.retry_count}"
@@ -50,7 +52,7 @@ def prepare(attempt: Attempt, workdir: Path, spare: Path | None = None) -> None:
     if spare is None:
         base.mkdir(parents=True)
     if tr.task_spec.get("results"):
-        results_dir.mkdir()
+        results_dir.mkdir(exist_ok=spare is not None)
     bound = _bind_workspaces(request, ws_root)
     named = _named_mounts(attempt, bound)
     isolated = isolated_workspaces(tr.task_spec)
@@ -100,3 +102,22 @@ def _context(request: AttemptRequest, base: Path) -> TaskContext:
         steps_dir=str(base / "steps"),
         workspace_paths={k: str(Path(v).resolve()) if v else "" for k, v in request.workspaces.items()},
     )
+
+
+def emptied(folder: Path) -> bool | None:
+    """Ready an attempt's folder for the next attempt: None if it holds anything but a `results`
+    folder of plain files (it is removed instead), else whether that `results` folder is kept,
+    its files removed (the results were read already)."""
+    with os.scandir(folder) as entries:
+        found = list(entries)
+    if not found:
+        return False
+    if len(found) > 1 or found[0].name != "results" or not found[0].is_dir(follow_symlinks=False):
+        return None
+    with os.scandir(found[0].path) as entries:
+        files = list(entries)
+    if not all(f.is_file(follow_symlinks=False) for f in files):
+        return None
+    for f in files:
+        os.unlink(f.path)
+    return True

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from finale.adapters.executor.attempt import Attempt, prepare
+from finale.adapters.executor.attempt import Attempt, emptied, prepare
 from finale.adapters.executor.results import TerminationWatch, read_results
 from finale.adapters.executor.secrets import KeyStore
 from finale.adapters.executor.step_command import StepStartError, step_command
@@ -53,6 +53,7 @@ class LocalExecutor:
         self.lock = threading.Lock()
         self.threads: list[threading.Thread] = []
         self.spare: list[Path] = []  # empty attempt folders to reuse (tidy only)
+        self.spare_results: list[Path] = []  # the same, holding an empty `results` folder
         # Every step's environment starts from this machine's, and its stdin is /dev/null: both
         # made once, as opening a file per step lets the engine's thread in before the step starts.
         self.machine_env = dict(os.environ)
@@ -124,25 +125,29 @@ class LocalExecutor:
             self.live.pop(name, None)
 
     def _recycle(self, folder: Path) -> bool:
-        """Keep an attempt's folder its steps left empty for the next attempt: on a slow file
-        system making and removing a folder costs as much as running a small step. A TaskRun
-        still starts in an empty working directory of its own, as in its pod."""
+        """Keep an attempt's folder its steps left empty, but for result files, for the next
+        attempt: on a slow file system making and removing a folder costs as much as running a
+        small step. A TaskRun still starts in an empty working directory of its own, as in its
+        pod, with an empty `results` folder only when its Task declares results."""
         try:
-            with os.scandir(folder) as entries:
-                if any(entries):
-                    return False
+            kept_results = emptied(folder)
         except OSError:
             return False
+        if kept_results is None:
+            return False
         with self.lock:
-            self.spare.append(folder)
+            (self.spare_results if kept_results else self.spare).append(folder)
         return True
 
-    def _take_spare(self) -> Path | None:
+    def _take_spare(self, results: bool) -> Path | None:
         with self.lock:
+            if results and self.spare_results:
+                return self.spare_results.pop()
             return self.spare.pop() if self.spare else None
 
     def _attempt(self, attempt: Attempt) -> AttemptOutcome:
-        prepare(attempt, self.workdir, self._take_spare() if self.tidy else None)
+        declares = bool(attempt.request.taskrun.task_spec.get("results"))
+        prepare(attempt, self.workdir, self._take_spare(declares) if self.tidy else None)
         tr = attempt.request.taskrun
         start = self.clock.now()
         deadline = start + tr.timeout if tr.timeout else None
