@@ -34,6 +34,12 @@ def _brace(prefix: str, name: str = _ANY_NAME, whole: bool = False) -> re.Patter
     return re.compile(f"^{body}$" if whole else body)
 
 
+def _may_name(value: str, prefix: str) -> bool:
+    """Whether `value` holds `$(` and the prefix's literal start: every pattern of `_brace` needs
+    both, so a text without them is passed over before a pattern is compiled or run."""
+    return "$(" + prefix.split("\\", 1)[0] in value
+
+
 def looks_like_result_ref(expr: str) -> bool:
     parts = expr.split(".")
     return len(parts) >= 4 and parts[0] in ("tasks", "finally") and parts[2] == "results"
@@ -57,6 +63,8 @@ def extract_variables(value: str, prefix: str) -> tuple[list[str], bool, str]:
     Returns (names, present, error): `error` is Tekton's text for `$(params.a.b.c)`.
     """
     found: list[str] = []
+    if not _may_name(value, prefix):
+        return found, False, ""
     matches = list(_brace(prefix).finditer(value))
     if not matches:
         return found, False, ""
@@ -79,6 +87,8 @@ def extract_variables(value: str, prefix: str) -> tuple[list[str], bool, str]:
 
 
 def _entire_variables(value: str, prefix: str) -> list[str]:
+    if not _may_name(value, prefix):
+        return []
     return [m.group("var1") or m.group("var2") or m.group("var3") or "" for m in _brace(prefix).finditer(value)]
 
 
@@ -132,7 +142,7 @@ def not_isolated(value: str, prefix: str, names: Collection[str]) -> str | None:
 
 def is_whole_ref(value: str, prefix: str = "params") -> bool:
     """`value` is exactly `$(params.x[*])` (a whole array or object)."""
-    return _brace(prefix, _WHOLE_NAME, True).match(value) is not None
+    return _may_name(value, prefix) and _brace(prefix, _WHOLE_NAME, True).match(value) is not None
 
 
 def object_messages(value: str, prefix: str, object_keys: Mapping[str, Collection[str]]) -> list[str]:
