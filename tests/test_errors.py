@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 import importlib
 import re
 from pathlib import Path
@@ -35,6 +36,7 @@ def _drawn() -> dict[str, str | None]:
     return parents
 
 
+@functools.cache  # parsing every module takes a second or two; each parametrized case asks
 def _defined() -> dict[str, str]:
     """Every exception class defined under src/finale -> the module defining it."""
     found: dict[str, str] = {}
