@@ -97,6 +97,13 @@ def layered_yaml(n: int, finals: int = 20, width: int = 10, seed: int = 7) -> st
 FINALLY_STATUSES = (["Succeeded", "Completed"], ["Failed"], ["Completed"], ["Succeeded"])
 
 
+def write_script_chain(folder: Path, n: int) -> Path:
+    """The chain with each step a `script: true` (run by the shell chosen for its image)."""
+    path = folder / f"script-chain-{n}.yaml"
+    path.write_text(chain_yaml(n).replace('command: ["true"]', "script: 'true'"), encoding="utf-8")
+    return path
+
+
 def write_chain(folder: Path, n: int) -> Path:
     path = folder / f"chain-{n}.yaml"
     path.write_text(chain_yaml(n), encoding="utf-8")

@@ -1,6 +1,8 @@
 """Engine overhead per TaskRun: whole `finale run -o name` (start-up included) minus as many bare
 `sh -c true` processes as TaskRuns ran, divided by that count. Median of 3, paired. Two shapes:
-a chain of N `true` tasks, and a layered DAG of N tasks (`when` guards, 20 finally tasks).
+a chain of N `true` tasks, a layered DAG of N tasks (`when` guards, 20 finally tasks), and the
+chain again with `script: 'true'` steps: a busybox step's script runs under `bash --posix` (as
+its own `sh` behaves), which starts more slowly than `sh`, so that line shows what the shell adds.
 
 Run: .venv/bin/python benchmarks/engine_overhead.py [N]   (bar at N=200: <= 2 ms a task)
 """
@@ -14,7 +16,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from _common import ENV, FINALE, bare_processes, run_once, write_chain, write_layered
+from _common import ENV, FINALE, bare_processes, run_once, write_chain, write_layered, write_script_chain
 
 
 def _taskruns(argv: list[str]) -> int:
@@ -41,6 +43,7 @@ def measure(shape: str, write: Callable[[Path, int], Path], n: int) -> None:
 def main(n: int) -> None:
     measure("chain", write_chain, n)
     measure("layered DAG", write_layered, n)
+    measure("chain of script steps", write_script_chain, n)
 
 
 if __name__ == "__main__":
