@@ -26,7 +26,8 @@ CORPUS = sorted(
     if p.suffix in (".yaml", ".yml", ".json") and p.is_file()
 )
 LIMITS = Limits()
-SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Derandomized: the same examples on every run, so a run passes or fails for the code alone.
+SETTINGS = settings(max_examples=300, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 
 
 def _quick(text: str, limits: Limits = LIMITS) -> list[Any] | None:
@@ -179,6 +180,7 @@ def test_text_keys_match_ruamel(key: str) -> None:
         "a: &x &y {p: q}\n",
         "a: &x\n  &y [1]\n",
         "a: &x\n  b: &x [1, 2]\nc: *x\n",  # a reused anchor: ruamel warns and picks its own node
+        "a: {probe::[x]}\n",  # a plain key's colon right before a value: only a quoted key may
     ],
 )
 def test_unusual_or_wrong_text_is_left_to_ruamel(text: str) -> None:

@@ -96,7 +96,9 @@ class FlowReader:
                 raise SubsetDeclined
             text, i, p = self._plain(i, p)
             key = resolve_plain(text)
-            if not isinstance(key, str):
+            # After a plain key the colon needs a space; only a quoted (JSON-like) key may have its
+            # value right after the colon.
+            if not isinstance(key, str) or line[p + 1 : p + 2] not in ("", " "):
                 raise SubsetDeclined
         if line[p : p + 1] != ":":
             raise SubsetDeclined
