@@ -10,6 +10,7 @@ import pytest
 from finale.core.validation.common import Context, ParamVal
 from finale.core.validation.task import StepText
 from finale.errors import FieldError
+from finale.record import replace
 
 
 def test_equal_and_hashed_by_fields_in_order() -> None:
@@ -64,6 +65,7 @@ def test_defaults_are_not_shared_between_records() -> None:
 
 
 def test_every_record_keeps_exactly_its_annotated_fields_in_slots() -> None:
+    import finale.cli.commands.run
     import finale.cli.commands.validate
     import finale.core.tekton.unsupported  # noqa: F401
     from finale.record import Record
@@ -72,3 +74,21 @@ def test_every_record_keeps_exactly_its_annotated_fields_in_slots() -> None:
     assert len(records) >= 11
     for record in records:
         assert sorted(record.__slots__) == sorted(record._fields), record.__name__
+
+
+def test_replace_makes_a_new_record_with_the_changes_and_keeps_the_rest() -> None:
+    error = FieldError("spec.a", "bad", "fix")
+    changed = replace(error, message="worse")
+    assert changed == FieldError("spec.a", "worse", "fix")
+    assert error == FieldError("spec.a", "bad", "fix")
+    assert replace(error) == error and replace(error) is not error
+
+
+def test_replace_goes_through_init_so_its_logic_runs() -> None:
+    value = ParamVal(type="object", obj={"k": "v"})
+    assert replace(value, obj=None).obj == {}
+
+
+def test_replace_refuses_a_field_the_record_does_not_have() -> None:
+    with pytest.raises(TypeError, match="FieldError has no field 'pth'"):
+        replace(FieldError("spec.a", "bad"), pth="spec.b")

@@ -11,7 +11,9 @@ from operator import attrgetter
 TYPE_CHECKING = False  # typing costs start-up time; mypy reads the block below as true
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from typing import ClassVar
+    from typing import ClassVar, TypeVar
+
+    R = TypeVar("R", bound="Record")
 
 # How a Record's `__init__` sets its fields: the record's own `__setattr__` refuses.
 set_field = object.__setattr__
@@ -54,6 +56,15 @@ class Record:
     def __reduce__(self) -> tuple[object, ...]:
         """copy and pickle: rebuild from the fields without calling `__init__`."""
         return _rebuild, (type(self), type(self)._get(self))
+
+
+def replace(record: R, /, **changes: object) -> R:
+    """A new record through the class's `__init__` (so its logic runs), changes applied: as `dataclasses.replace`."""
+    unknown = changes.keys() - set(record._fields)
+    if unknown:
+        raise TypeError(f"{type(record).__name__} has no field {sorted(unknown)[0]!r}")
+    values = {name: getattr(record, name) for name in record._fields}
+    return type(record)(**(values | changes))
 
 
 def _one_by_one(fields: tuple[str, ...]) -> Callable[[Record], tuple[object, ...]]:

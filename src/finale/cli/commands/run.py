@@ -9,7 +9,6 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +36,7 @@ from finale.core.tekton.run_result import RunResult
 from finale.core.tekton.selection import name_bare_run, select_runs
 from finale.engine.loop import Control, Engine
 from finale.errors import InputError
+from finale.record import replace
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from finale.core.tekton import dag
@@ -16,6 +16,7 @@ from finale.core.tekton.parse import TEKTON_API_VERSIONS, pipeline_run, pipeline
 from finale.core.tekton.resolve import RunFailure, apply_run_values
 from finale.core.tekton.variables import result_refs, strings_in
 from finale.errors import InputError, MissingReferenceError
+from finale.record import replace
 
 REPORTER_TASK = "gitlab-set-status"
 _STATUS_REF = re.compile(r"\$\(tasks\.([^.\[\]()\s]+)\.(?:status|reason)\)")

@@ -5,21 +5,37 @@ and the Task spec of every PipelineTask. Missing references are input errors, na
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from finale.core.tekton.model import ParamValue, PipelineRun
 from finale.core.tekton.parse import TEKTON_API_VERSIONS, param_value, pipeline_run, to_v1
 from finale.errors import InputError, MissingReferenceError
+from finale.record import Record, set_field
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class RunInputs:
+# A Record, not a dataclass: `finale run` starts faster (finale/record.py).
+class RunInputs(Record):
+    __slots__ = ("bare_pipeline", "raw_spec", "run", "source", "task_specs")
     run: PipelineRun
     source: str
     raw_spec: Mapping[str, Any]
-    task_specs: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-    bare_pipeline: bool = False
+    task_specs: Mapping[str, Mapping[str, Any]]
+    bare_pipeline: bool
+
+    def __init__(
+        self,
+        *,
+        run: PipelineRun,
+        source: str,
+        raw_spec: Mapping[str, Any],
+        task_specs: Mapping[str, Mapping[str, Any]] | None = None,
+        bare_pipeline: bool = False,
+    ) -> None:
+        set_field(self, "run", run)
+        set_field(self, "source", source)
+        set_field(self, "raw_spec", raw_spec)
+        set_field(self, "task_specs", {} if task_specs is None else task_specs)
+        set_field(self, "bare_pipeline", bare_pipeline)
 
 
 def _named(docs: Sequence[tuple[str, Mapping[str, Any]]], kind: str) -> dict[str, tuple[str, dict[str, Any]]]:

@@ -6,11 +6,11 @@ namespace as `kubectl -n` does. A bare Pipeline's run is named with `--name`.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from typing import Any
 
 from finale.core.tekton.model import PipelineRun
 from finale.errors import InputError
+from finale.record import replace
 
 Doc = tuple[str, Mapping[str, Any]]
 
