@@ -120,8 +120,9 @@ def test_architecture_md_names_every_part() -> None:
 
 
 # CLI wiring (argparse set-up), serialisers to Tekton-shaped objects and the engine's loop shell
-# may run long; everything else stays under ~40 lines so that it reads as one idea.
-LONG_ALLOWED = {"cli/commands/*.py", "core/tekton/objects.py", "engine/loop.py:_loop"}
+# may run long, as may the field-by-field `__init__` of a Record with many fields (TaskRunState);
+# everything else stays under ~40 lines so that it reads as one idea.
+LONG_ALLOWED = {"cli/commands/*.py", "core/tekton/objects.py", "engine/loop.py:_loop", "core/tekton/state.py:__init__"}
 MAX_FUNCTION_LINES = 40
 
 

@@ -199,3 +199,33 @@ def test_validating_a_parsed_document_needs_not_even_typing() -> None:
         "spec.tasks 0",
         "False False False",
     ]
+
+
+ONE_TASK_PIPELINE = """\
+apiVersion: tekton.dev/v1
+kind: Pipeline
+metadata: {name: one}
+spec:
+  tasks:
+    - name: only
+      taskSpec:
+        steps: [{name: s, image: busybox, command: ["true"]}]
+"""
+
+
+def test_run_needs_no_dataclasses_or_inspect(tmp_path: Path) -> None:
+    """Each dataclass generates and compiles code when made: `finale run`'s classes are Records
+    (finale/record.py), so a whole run, start-up to exit, never imports `dataclasses`."""
+    path = tmp_path / "one.yaml"
+    path.write_text(ONE_TASK_PIPELINE, encoding="utf-8")
+    script = "\n".join(
+        [
+            "import sys",
+            "from finale.cli.main import main",
+            f"code = main(['run', '-o', 'name', '-f', {str(path)!r}])",
+            "print(code, *(name for name in ('dataclasses', 'inspect') if name in sys.modules))",
+        ]
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert done.stdout.splitlines()[-1] == "0"
+    assert "taskrun.tekton.dev/one-run-only" in done.stdout

@@ -6,7 +6,6 @@ The engine decides what to start or cancel; this owns the TaskRun states and the
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import replace
 from typing import Any
 
 from finale.core.tekton.facts import outcome_of
@@ -17,6 +16,7 @@ from finale.core.tekton.state import TaskRunState
 from finale.core.tekton.taskrun import build_taskruns, propagate_workspaces
 from finale.engine.protocols import AttemptOutcome, AttemptRequest, Clock, Progress, StepExecutor
 from finale.errors import FinaleError
+from finale.record import replace
 
 # Failure reasons the TaskRun reconciler sets itself (failTaskRun, validateTaskRunResults) rather
 # than reading them from a completed pod; only the pod path turns a failure into FailureIgnored

@@ -11,7 +11,6 @@ import shutil
 import subprocess
 import threading
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 
 from finale.adapters.executor.attempt import Attempt, emptied, prepare
@@ -26,6 +25,7 @@ from finale.core.tekton.reasons import TaskRunReason
 from finale.core.tekton.state import StepState
 from finale.core.tekton.steps import StepPlan, plan_steps
 from finale.engine.protocols import AttemptOutcome, AttemptRequest
+from finale.record import replace
 
 LogSink = Callable[[str, str, str], None]  # (taskrun, step, line)
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ from finale.adapters.executor.step_shell import ash_compat, interpreter, map_pat
 from finale.core.tekton.reasons import TaskRunReason
 from finale.core.tekton.steps import StepPlan
 from finale.errors import ExecutorError
+from finale.record import replace
 
 Mounts = list[tuple[str, str]]  # (folder on this machine, container path)
 

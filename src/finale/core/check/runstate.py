@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
-from finale import record
 from finale.core.check.guards import Guards, Valuation
 from finale.core.check.model import CheckModel
 from finale.core.check.outcomes import Event, Outcome, Post
@@ -16,6 +15,7 @@ from finale.core.tekton.facts import RunFacts
 from finale.core.tekton.model import PipelineSpec, PipelineTask, SpecStatus, Timeouts
 from finale.core.tekton.reasons import ConditionStatus, TaskRunReason, TaskRunSpecStatus
 from finale.core.tekton.state import TaskRunState
+from finale.record import replace
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -58,7 +58,7 @@ class Context:
         """The engine's facts for this state; before finally, without the finally tasks (they
         change nothing in the DAG and cost a resolution each)."""
         facts = RunFacts(
-            spec=self.spec if finally_start is not None else record.replace(self.spec, finally_=()),
+            spec=self.spec if finally_start is not None else replace(self.spec, finally_=()),
             parents=self.parents,
             taskruns={n: (r,) for n, r in node.runs.items()},
             spec_status=node.spec_status,

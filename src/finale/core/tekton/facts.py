@@ -7,7 +7,6 @@ skip reason reported at the end is the one the final state gives (spec §0.5, §
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
@@ -18,6 +17,7 @@ from finale.core.tekton.reasons import AggregateStatus, SkipReason, TaskStatus
 from finale.core.tekton.state import TaskRunState
 from finale.core.tekton.taskrun import count_combinations
 from finale.core.tekton.variables import Replacements, apply_deep, named_tasks, result_refs, value_replacements
+from finale.record import Record, replace, set_field
 
 # Where ApplyPipelineTaskContexts substitutes the matrix context variables.
 _MATRIX_CONTEXT_FIELDS = frozenset({"params", "matrix", "displayName"})
@@ -26,12 +26,17 @@ _MATRIX_CONTEXT_FIELDS = frozenset({"params", "matrix", "displayName"})
 TIMEOUT_SKIPS = {SkipReason.PIPELINE_TIMEOUT, SkipReason.TASKS_TIMEOUT}
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Resolved:
+# Records, not dataclasses: `finale run` starts faster without them (finale/record.py).
+class Resolved(Record):
     """A PipelineTask with finished producers' results (and, in finally, statuses) substituted."""
 
+    __slots__ = ("missing", "task")
     task: PipelineTask
-    missing: tuple[tuple[str, str], ...] = ()
+    missing: tuple[tuple[str, str], ...]
+
+    def __init__(self, *, task: PipelineTask, missing: tuple[tuple[str, str], ...] = ()) -> None:
+        set_field(self, "task", task)
+        set_field(self, "missing", missing)
 
     @property
     def has_guard_refs(self) -> bool:
@@ -39,34 +44,70 @@ class Resolved:
         return bool(result_refs({"params": self.task.raw.get("params"), "when": self.task.raw.get("when")}))
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class RunFacts:
+class RunFacts(Record):
     """One pass's facts: a value. Skips and validation failures come in a new value (`skips.py`)."""
 
+    __slots__ = (
+        "dag_index",
+        "finally_start",
+        "now",
+        "parents",
+        "skips",
+        "spec",
+        "spec_status",
+        "start",
+        "stopping",
+        "taskruns",
+        "timeouts",
+        "validation_failed",
+    )
     spec: PipelineSpec
     parents: Mapping[str, tuple[str, ...]]
     taskruns: Mapping[str, tuple[TaskRunState, ...]]
-    validation_failed: Mapping[str, str] = field(default_factory=dict)  # this pass's, see skips.py
-    spec_status: SpecStatus = SpecStatus.NONE
-    timeouts: Timeouts = field(default_factory=Timeouts)
-    start: float = 0.0
-    finally_start: float | None = None
-    now: float = 0.0
-    skips: Mapping[str, SkipReason] = field(default_factory=dict)
+    validation_failed: Mapping[str, str]  # this pass's, see skips.py
+    spec_status: SpecStatus
+    timeouts: Timeouts
+    start: float
+    finally_start: float | None
+    now: float
+    skips: Mapping[str, SkipReason]
     # DAG tasks by name: a caller making facts on every pass hands in one it keeps.
-    dag_index: Mapping[str, PipelineTask] = field(default_factory=dict)
+    dag_index: Mapping[str, PipelineTask]
     # Whether the run is stopping; None: worked out here. A caller that keeps it up to date as
     # TaskRuns change (the incremental engine) hands it in instead of paying a scan per pass.
-    stopping: bool | None = None
+    stopping: bool | None
 
-    def __post_init__(self) -> None:
+    def __init__(
+        self,
+        *,
+        spec: PipelineSpec,
+        parents: Mapping[str, tuple[str, ...]],
+        taskruns: Mapping[str, tuple[TaskRunState, ...]],
+        validation_failed: Mapping[str, str] | None = None,
+        spec_status: SpecStatus = SpecStatus.NONE,
+        timeouts: Timeouts | None = None,
+        start: float = 0.0,
+        finally_start: float | None = None,
+        now: float = 0.0,
+        skips: Mapping[str, SkipReason] | None = None,
+        dag_index: Mapping[str, PipelineTask] | None = None,
+        stopping: bool | None = None,
+    ) -> None:
         # Read-only views of private copies, so no holder can change the facts once made.
-        for name in ("parents", "taskruns", "validation_failed", "skips", "dag_index"):
-            object.__setattr__(self, name, _read_only(getattr(self, name)))
-        if not self.dag_index and self.spec.tasks:
-            object.__setattr__(self, "dag_index", MappingProxyType({t.name: t for t in self.spec.tasks}))
-        if self.stopping is None:
-            object.__setattr__(self, "stopping", self._any_stopping_task())
+        set_field(self, "spec", spec)
+        set_field(self, "parents", _read_only(parents))
+        set_field(self, "taskruns", _read_only(taskruns))
+        set_field(self, "validation_failed", _read_only(validation_failed or {}))
+        set_field(self, "spec_status", spec_status)
+        set_field(self, "timeouts", Timeouts() if timeouts is None else timeouts)
+        set_field(self, "start", start)
+        set_field(self, "finally_start", finally_start)
+        set_field(self, "now", now)
+        set_field(self, "skips", _read_only(skips or {}))
+        if not dag_index and spec.tasks:
+            dag_index = MappingProxyType({t.name: t for t in spec.tasks})
+        set_field(self, "dag_index", _read_only(dag_index or {}))
+        set_field(self, "stopping", self._any_stopping_task() if stopping is None else stopping)
 
     def fresh(self) -> RunFacts:
         """The same inputs with nothing worked out yet: no skips, validation failures or stopping."""

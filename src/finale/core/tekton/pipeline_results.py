@@ -8,19 +8,24 @@ result quietly, any other unresolvable reference makes it invalid.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 from finale.core.tekton.dag import edge_sources
 from finale.core.tekton.facts import RunFacts
 from finale.core.tekton.model import ParamValue, PipelineSpec
 from finale.core.tekton.variables import Replacements, apply_value, references, result_refs, value_replacements
+from finale.record import Record, set_field
 
 
-@dataclass(frozen=True, slots=True)
-class PipelineResults:
-    results: list[dict[str, Any]] = field(default_factory=list)
-    failure: str = ""
+# Records, not dataclasses: `finale run` starts faster without them (finale/record.py).
+class PipelineResults(Record):
+    __slots__ = ("failure", "results")
+    results: list[dict[str, Any]]
+    failure: str
+
+    def __init__(self, results: list[dict[str, Any]] | None = None, failure: str = "") -> None:
+        set_field(self, "results", [] if results is None else results)
+        set_field(self, "failure", failure)
 
 
 _INDEXED = re.compile(r"^(.*)\[([^\]]*)\]$")

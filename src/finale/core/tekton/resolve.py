@@ -6,7 +6,6 @@ The param values themselves (types, defaults, enums) are worked out in `params.p
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from finale.core.tekton.model import ParamValue, PipelineRun, PipelineSpec
@@ -17,14 +16,20 @@ from finale.core.tekton.variables import (
     apply_deep,
     value_replacements,
 )
+from finale.record import Record, set_field
 
 
-@dataclass(frozen=True, slots=True)
-class RunFailure:
+# Records, not dataclasses: `finale run` starts faster without them (finale/record.py).
+class RunFailure(Record):
     """A terminal failure found before or while scheduling; no finally runs (spec §6.5)."""
 
+    __slots__ = ("message", "reason")
     reason: PipelineRunReason
     message: str
+
+    def __init__(self, reason: PipelineRunReason, message: str) -> None:
+        set_field(self, "reason", reason)
+        set_field(self, "message", message)
 
 
 def context_replacements(run: PipelineRun) -> Replacements:

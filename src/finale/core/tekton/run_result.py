@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from finale.core.tekton.facts import RunFacts
@@ -14,19 +13,59 @@ from finale.core.tekton.run_condition import Condition
 from finale.core.tekton.state import TaskRunState
 
 
-@dataclass(kw_only=True)
+# A slotted class, not a dataclass: `finale run` starts faster without them (finale/record.py).
 class RunResult:
+    __slots__ = (
+        "condition",
+        "end",
+        "finally_start",
+        "results",
+        "run",
+        "skipped",
+        "skipped_when",
+        "spec",
+        "spec_status",
+        "start",
+        "taskruns",
+    )
     run: PipelineRun
     spec: PipelineSpec | None
     condition: Condition
     start: float
     end: float
-    finally_start: float | None = None
-    taskruns: dict[str, tuple[TaskRunState, ...]] = field(default_factory=dict)
-    skipped: dict[str, SkipReason] = field(default_factory=dict)
-    skipped_when: dict[str, tuple[Mapping[str, Any], ...]] = field(default_factory=dict)
-    results: list[dict[str, Any]] = field(default_factory=list)
-    spec_status: SpecStatus = SpecStatus.NONE
+    finally_start: float | None
+    taskruns: dict[str, tuple[TaskRunState, ...]]
+    skipped: dict[str, SkipReason]
+    skipped_when: dict[str, tuple[Mapping[str, Any], ...]]
+    results: list[dict[str, Any]]
+    spec_status: SpecStatus
+
+    def __init__(
+        self,
+        *,
+        run: PipelineRun,
+        spec: PipelineSpec | None,
+        condition: Condition,
+        start: float,
+        end: float,
+        finally_start: float | None = None,
+        taskruns: dict[str, tuple[TaskRunState, ...]] | None = None,
+        skipped: dict[str, SkipReason] | None = None,
+        skipped_when: dict[str, tuple[Mapping[str, Any], ...]] | None = None,
+        results: list[dict[str, Any]] | None = None,
+        spec_status: SpecStatus = SpecStatus.NONE,
+    ) -> None:
+        self.run = run
+        self.spec = spec
+        self.condition = condition
+        self.start = start
+        self.end = end
+        self.finally_start = finally_start
+        self.taskruns = {} if taskruns is None else taskruns
+        self.skipped = {} if skipped is None else skipped
+        self.skipped_when = {} if skipped_when is None else skipped_when
+        self.results = [] if results is None else results
+        self.spec_status = spec_status
 
 
 def add_run_details(result: RunResult, spec: PipelineSpec, facts: RunFacts, *, with_results: bool) -> None:

@@ -7,7 +7,6 @@ false, parent skipped, results missing, pipeline timeout, tasks timeout, empty m
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import replace
 
 from finale.core.tekton import dag
 from finale.core.tekton import when as when_rules
@@ -16,6 +15,7 @@ from finale.core.tekton.facts import Resolved, RunFacts
 from finale.core.tekton.model import PipelineTask, SpecStatus
 from finale.core.tekton.reasons import SkipReason
 from finale.core.tekton.variables import Replacements, result_refs
+from finale.record import replace
 
 
 def topological(facts: RunFacts) -> Iterator[PipelineTask]:
