@@ -157,21 +157,29 @@ spec:
 """
 
 
+def _main_in_new_interpreter(argv: list[str], watched: tuple[str, ...]) -> list[str]:
+    """The output lines of `finale ARGV` run in a new interpreter; the last one holds its exit code
+    and those of the `watched` modules it loaded."""
+    script = "\n".join(
+        [
+            "import sys",
+            "from finale.cli.main import main",
+            f"code = main({argv!r})",
+            f"print(code, *(name for name in {watched!r} if name in sys.modules))",
+        ]
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    return done.stdout.splitlines()
+
+
 def test_validate_needs_no_dataclasses_inspect_or_typing(tmp_path: Path) -> None:
     """`dataclasses` imports `inspect` (and ast, dis, tokenize), and `typing` is 2 ms more: too slow
     for validate's start-up."""
     path = tmp_path / "full.yaml"
     path.write_text(FULL_PIPELINE, encoding="utf-8")
-    script = "\n".join(
-        [
-            "import sys",
-            "from finale.cli.main import main",
-            f"code = main(['validate', '--tekton-text', '-f', {str(path)!r}])",
-            "print(code, *(name for name in ('dataclasses', 'inspect', 'typing') if name in sys.modules))",
-        ]
-    )
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
-    assert done.stdout.splitlines() == [
+    argv = ["validate", "--tekton-text", "-f", str(path)]
+    lines = _main_in_new_interpreter(argv, ("dataclasses", "inspect", "typing"))
+    assert lines == [
         f'{path}: spec.tasks[1].taskSpec.steps[0].command[1]: non-existent variable in "$(params.nope)"',
         "  fix: declare the param, or fix the name in the reference (declared: f, flags, target)",
         f'{path}: Tekton would say: validation failed: non-existent variable in "$(params.nope)": '
@@ -218,14 +226,6 @@ def test_run_needs_no_dataclasses_or_inspect(tmp_path: Path) -> None:
     (finale/record.py), so a whole run, start-up to exit, never imports `dataclasses`."""
     path = tmp_path / "one.yaml"
     path.write_text(ONE_TASK_PIPELINE, encoding="utf-8")
-    script = "\n".join(
-        [
-            "import sys",
-            "from finale.cli.main import main",
-            f"code = main(['run', '-o', 'name', '-f', {str(path)!r}])",
-            "print(code, *(name for name in ('dataclasses', 'inspect') if name in sys.modules))",
-        ]
-    )
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
-    assert done.stdout.splitlines()[-1] == "0"
-    assert "taskrun.tekton.dev/one-run-only" in done.stdout
+    lines = _main_in_new_interpreter(["run", "-o", "name", "-f", str(path)], ("dataclasses", "inspect"))
+    assert lines[-1] == "0"
+    assert "taskrun.tekton.dev/one-run-only" in lines

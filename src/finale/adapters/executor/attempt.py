@@ -43,31 +43,16 @@ class Attempt:
     writes_exit_codes: bool  # a step reads $(steps.<name>.exitCode.path)
     ctx: TaskContext | None
 
-    def __init__(
-        self,
-        request: AttemptRequest,
-        cancelled: bool = False,
-        process: subprocess.Popen[bytes] | None = None,
-        base: Path = Path(),
-        results_dir: Path = Path(),
-        cwd_root: Path = Path(),
-        mounts: list[Mount] | None = None,
-        isolated: dict[str, Mount] | None = None,
-        read_only: list[str] | None = None,
-        writes_exit_codes: bool = False,
-        ctx: TaskContext | None = None,
-    ) -> None:
+    def __init__(self, request: AttemptRequest) -> None:
         self.request = request
-        self.cancelled = cancelled
-        self.process = process
-        self.base = base
-        self.results_dir = results_dir
-        self.cwd_root = cwd_root
-        self.mounts = [] if mounts is None else mounts
-        self.isolated = {} if isolated is None else isolated
-        self.read_only = [] if read_only is None else read_only
-        self.writes_exit_codes = writes_exit_codes
-        self.ctx = ctx
+        self.cancelled = False
+        self.process = None
+        self.base = self.results_dir = self.cwd_root = Path()
+        self.mounts = []
+        self.isolated = {}
+        self.read_only = []
+        self.writes_exit_codes = False
+        self.ctx = None  # `prepare` fills the folders, mounts and context
 
     @property
     def name(self) -> str:

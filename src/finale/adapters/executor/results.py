@@ -42,13 +42,11 @@ class TerminationWatch:
     kept: dict[str, str]
     overflow: str  # the first container whose message was too long
 
-    def __init__(
-        self, task_spec: Mapping[str, Any], results_dir: Path, kept: dict[str, str] | None = None, overflow: str = ""
-    ) -> None:
+    def __init__(self, task_spec: Mapping[str, Any], results_dir: Path) -> None:
         self.task_spec = task_spec
         self.results_dir = results_dir
-        self.kept = {} if kept is None else kept
-        self.overflow = overflow
+        self.kept = {}
+        self.overflow = ""
 
     def after_step(self, container: str) -> None:
         texts = _read_texts(self.task_spec, self.results_dir)

@@ -294,6 +294,8 @@ class _Reader:
             line = lines[j]
             stripped = line.lstrip(" ")
             if not stripped:
+                if indent < 0 and line:  # a line of spaces before the text: ruamel refuses it
+                    raise SubsetDeclined
                 body.append(line)
             elif stripped[0] == "\t" and not stripped.strip():
                 raise SubsetDeclined
@@ -307,8 +309,8 @@ class _Reader:
                     break
                 body.append(line)
             j += 1
-        if indent < 0 or any(_leading_empty(body)):
-            raise SubsetDeclined  # empty, or a leading empty line holding spaces: ruamel refuses it
+        if indent < 0:  # no text: an empty block scalar is left to ruamel
+            raise SubsetDeclined
         if j == len(lines) and self.unbroken_last:
             raise SubsetDeclined
         return body, indent, j
@@ -352,15 +354,6 @@ class _Reader:
 def _check_plain(text: str) -> None:
     if ": " in text or text.endswith(":") or "\t" in text:
         raise SubsetDeclined
-
-
-def _leading_empty(body: list[str]) -> list[str]:
-    out = []
-    for line in body:
-        if line.strip(" "):
-            break
-        out.append(line)
-    return out
 
 
 def _size(value: Any) -> int:
